@@ -1,0 +1,61 @@
+# The marketplace: `make run` serves the demo, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+WORKERS ?= 2
+HTMX_VERSION := 2.0.11
+export MARKETPLACE_ENV ?= development
+
+.PHONY: run dev test test-sqlite test-postgres lint bench install htmx migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes, so a second `make run` is fast.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed htmx
+
+static/vendor/htmx.min.js: Makefile
+	scripts/install-htmx $(HTMX_VERSION)
+
+htmx: static/vendor/htmx.min.js
+
+migrate: install
+	$(BIN)/flask --app marketplace db upgrade
+
+seed: migrate
+	$(BIN)/flask --app marketplace seed --demo
+
+run: seed
+	@$(BIN)/flask --app marketplace demo-logins
+	@echo "Serving on http://127.0.0.1:$(PORT) with $(WORKERS) gunicorn workers (Ctrl-C stops)."
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - 'marketplace:create_app()'
+
+dev: seed
+	$(BIN)/flask --app marketplace run --debug --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check marketplace tests bench seeds
+
+test: install
+	scripts/ensure-test-system
+	$(BIN)/python -m pytest -q
+	MARKETPLACE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
+
+test-sqlite: install
+	$(BIN)/python -m pytest -q
+
+test-postgres: install
+	MARKETPLACE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) static/vendor node_modules instance search_index/*

@@ -1,0 +1,64 @@
+"""The marketplace: a curated learning marketplace for companies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from marketplace import config as config_module
+from marketplace.config import ROOT
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the Flask app; `config` overrides values read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config_module.from_environment())
+    app.config.update(config or {})
+    config_module.check_secret_key(app.config)
+    app.config.setdefault("WTF_CSRF_HEADERS", ["X-CSRFToken"])
+    app.config.setdefault("MAX_CONTENT_LENGTH", 512 * 1024 * 1024)
+    app.config["VERSION"] = __version__
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from marketplace import cli, errors, security, templating
+
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace import database
+    from marketplace.extensions import csrf, login_manager
+    from marketplace.htmx import htmx
+
+    database.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import admin_bp, bp as accounts_bp
+    from marketplace.catalog.views import bp as catalog_bp
+    from marketplace.curation.views import bp as curation_bp
+    from marketplace.media.views import bp as media_bp
+    from marketplace.ops.views import bp as ops_bp
+
+    for blueprint in (accounts_bp, admin_bp, catalog_bp, curation_bp, media_bp, ops_bp):
+        app.register_blueprint(blueprint)

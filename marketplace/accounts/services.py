@@ -1,0 +1,99 @@
+"""Account rules: authentication, user creation and role changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.accounts.models import Department, User
+from marketplace.extensions import db
+
+# A real hash to compare against when the email is unknown, so timing does not
+# reveal which addresses have accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is shown to the user."""
+
+
+@dataclass
+class UserData:
+    name: str
+    email: str
+    department_id: int | None
+    is_curator: bool
+    is_leader: bool
+    is_admin: bool
+    champion_of: list[int]
+    active: bool = True
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case and trim an email address."""
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash with Werkzeug's default KDF (scrypt)."""
+    return generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def get_user(user_id: int) -> User | None:
+    """Load a user by id."""
+    return db.session.get(User, user_id)
+
+
+def list_users() -> list[User]:
+    """All users, by name."""
+    return list(db.session.scalars(select(User).order_by(func.lower(User.name))))
+
+
+def departments() -> list[Department]:
+    """All departments, by name."""
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def _apply(user: User, data: UserData) -> None:
+    email = normalise_email(data.email)
+    clash = db.session.scalar(select(User).where(User.email == email))
+    if clash is not None and clash is not user:
+        raise AccountError(f"{email} already has an account.")
+    user.name = data.name.strip()
+    user.email = email
+    user.department_id = data.department_id or None
+    user.is_curator, user.is_leader, user.is_admin = data.is_curator, data.is_leader, data.is_admin
+    user.active = data.active
+    wanted = set(data.champion_of or [])
+    user.champion_of = [d for d in departments() if d.id in wanted]
+
+
+def create_user(data: UserData, password: str) -> User:
+    """Create a user with the given roles."""
+    user = User(password_hash=hash_password(password))
+    _apply(user, data)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, data: UserData, acting: User) -> User:
+    """Change a user's details and roles; admins cannot lock themselves out."""
+    if user.id == acting.id and (not data.is_admin or not data.active):
+        raise AccountError("You can't remove your own admin role or deactivate yourself.")
+    _apply(user, data)
+    db.session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""The catalog: items, moments of need, KPIs, checklists and helpfulness."""

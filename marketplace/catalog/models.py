@@ -1,0 +1,164 @@
+"""The catalog: moments of need, KPIs, skills, items, checklists and media."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import Department, User
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+ITEM_TYPES = {"job_aid": "Job aid", "checklist": "Checklist", "quick_learn": "Quick Learn"}
+ITEM_STATUSES = ("draft", "pending", "published", "retired")
+
+item_kpis = Table(
+    "item_kpis",
+    db.metadata,
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("kpi_id", ForeignKey("kpis.id", ondelete="CASCADE"), primary_key=True),
+)
+item_skills = Table(
+    "item_skills",
+    db.metadata,
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Moment(db.Model):
+    """One of the five moments of need: new, more, apply, change, solve."""
+
+    __tablename__ = "moments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    shelf_title: Mapped[str] = mapped_column(String(80))
+    explanation: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class KPI(db.Model):
+    """A business KPI that catalog items serve."""
+
+    __tablename__ = "kpis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    measures: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    direction: Mapped[str] = mapped_column(String(4), default="up")  # which way is good
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+    department: Mapped[Department | None] = relationship()
+
+
+class Skill(db.Model):
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class MediaFile(db.Model):
+    """A stored upload: kept outside static/ under a server-generated name."""
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # video, image, pdf, poster, thumbnail
+    content_type: Mapped[str] = mapped_column(String(80))
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
+    duration_seconds: Mapped[float | None] = mapped_column()
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Item(db.Model):
+    """A catalog item: job aid, checklist or Quick Learn."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    moment_id: Mapped[int] = mapped_column(ForeignKey("moments.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"))
+    poster_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    review_by: Mapped[date | None] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+
+    moment: Mapped[Moment] = relationship()
+    department: Mapped[Department | None] = relationship()
+    owner: Mapped[User | None] = relationship()
+    media: Mapped[MediaFile | None] = relationship(foreign_keys=[media_id])
+    poster: Mapped[MediaFile | None] = relationship(foreign_keys=[poster_id])
+    kpis: Mapped[list[KPI]] = relationship(secondary=item_kpis, order_by="KPI.name")
+    skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.name")
+    steps: Mapped[list[ChecklistStep]] = relationship(
+        order_by="ChecklistStep.position", cascade="all, delete-orphan", back_populates="item"
+    )
+
+    @property
+    def type_label(self) -> str:
+        return ITEM_TYPES.get(self.type, self.type)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+
+class ChecklistStep(db.Model):
+    __tablename__ = "checklist_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    item: Mapped[Item] = relationship(back_populates="steps")
+
+
+class ChecklistTick(db.Model):
+    """A step a user has ticked; one row per user and step."""
+
+    __tablename__ = "checklist_ticks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("checklist_steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HelpfulVote(db.Model):
+    """"Was this helpful?": one answer per user per item, changeable."""
+
+    __tablename__ = "helpful_votes"
+    __table_args__ = (UniqueConstraint("user_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    helpful: Mapped[bool] = mapped_column()
+    voted_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

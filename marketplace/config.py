@@ -1,0 +1,52 @@
+"""Configuration read from environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSECURE_KEYS = {"", "dev", "change-me", "dev-insecure-key"}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() else default
+
+
+def from_environment() -> dict:
+    """Build the configuration mapping from MARKETPLACE_* and common variables."""
+    env = os.environ.get("MARKETPLACE_ENV", "production").strip().lower()
+    instance = Path(os.environ.get("MARKETPLACE_INSTANCE_DIR", ROOT / "instance"))
+    default_db = f"sqlite:///{instance / 'marketplace.db'}"
+    development = env == "development"
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-insecure-key" if env != "production" else ""),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "INSTANCE_DIR": str(instance),
+        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(ROOT / "search_index")),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        "SEED_DEMO": _env_bool("SEED_DEMO", development),
+        "PAGE_SIZE": _env_int("PAGE_SIZE", 12),
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+    }
+
+
+def check_secret_key(config: dict) -> None:
+    """Refuse to run outside development/testing with a default or empty SECRET_KEY."""
+    if config.get("ENV_NAME") in {"development", "testing"} or config.get("TESTING"):
+        return
+    if (config.get("SECRET_KEY") or "") in INSECURE_KEYS:
+        raise RuntimeError(
+            "SECRET_KEY is empty or a default. Set SECRET_KEY to a long random value, "
+            "or MARKETPLACE_ENV=development for a local demo."
+        )

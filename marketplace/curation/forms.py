@@ -1,0 +1,26 @@
+"""Forms for curating collections."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+
+class CollectionForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    intent = TextAreaField(
+        "Intent: the business problem this collection serves",
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    kpi_id = SelectField("KPI it serves", coerce=int, validators=[InputRequired()])
+    featured = BooleanField("Feature on the home page")
+    status = RadioField("Status", choices=[("draft", "Draft"), ("published", "Published")], default="draft")
+
+
+class AddItemForm(FlaskForm):
+    item_id = SelectField("Add an item", coerce=int, validators=[InputRequired()])
+
+
+class MoveForm(FlaskForm):
+    direction = RadioField("Move", choices=[("up", "Up"), ("down", "Down")], validators=[InputRequired()])

@@ -1,0 +1,1 @@
+"""Stored media files: served only through an authorised view."""

@@ -1,0 +1,51 @@
+"""Where media files live and who they belong to."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from marketplace.catalog.models import Item, MediaFile
+from marketplace.extensions import db
+
+
+def media_root() -> Path:
+    """The upload directory (outside static/), created on first use."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def new_storage_name(extension: str) -> str:
+    """A server-generated, unguessable file name with a known-safe extension."""
+    return f"{secrets.token_hex(16)}.{extension}"
+
+
+def path_for(media: MediaFile) -> Path:
+    """The file on disk for a media row."""
+    return media_root() / media.storage_name
+
+
+def register_file(data: bytes, *, kind: str, content_type: str, extension: str, **fields) -> MediaFile:
+    """Write bytes under a new name and add (not commit) the MediaFile row."""
+    media = MediaFile(
+        kind=kind, content_type=content_type, storage_name=new_storage_name(extension),
+        size_bytes=len(data), **fields,
+    )
+    path_for(media).write_bytes(data)
+    db.session.add(media)
+    return media
+
+
+def owning_item(media: MediaFile) -> Item | None:
+    """The catalog item that shows this file, if any."""
+    query = select(Item).where(or_(Item.media_id == media.id, Item.poster_id == media.id))
+    return db.session.scalar(query)
+
+
+def get_media(media_id: int) -> MediaFile | None:
+    """Load a media row."""
+    return db.session.get(MediaFile, media_id)

@@ -1,0 +1,21 @@
+"""Import every model so metadata is complete for Alembic and tests."""
+
+from marketplace.accounts.models import ROLE_NAMES, Department, User, champion_departments
+from marketplace.catalog.models import (
+    ITEM_TYPES,
+    KPI,
+    ChecklistStep,
+    ChecklistTick,
+    HelpfulVote,
+    Item,
+    MediaFile,
+    Moment,
+    Skill,
+)
+from marketplace.curation.models import Collection, CollectionEntry
+
+__all__ = [
+    "ITEM_TYPES", "KPI", "ROLE_NAMES", "ChecklistStep", "ChecklistTick", "Collection",
+    "CollectionEntry", "Department", "HelpfulVote", "Item", "MediaFile", "Moment", "Skill",
+    "User", "champion_departments",
+]

@@ -1,0 +1,52 @@
+"""Jinja globals and filters shared by every template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from marketplace.policy import can
+from marketplace.rendering import render_markdown
+
+# htmx runs without eval or inline styles so the strict CSP holds; 422 swaps so
+# invalid forms re-render in place, and error fragments are swapped into #messages.
+HTMX_CONFIG = {
+    "includeIndicatorStyles": False,
+    "allowEval": False,
+    "allowScriptTags": False,
+    "selfRequestsOnly": True,
+    "historyCacheSize": 0,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "[45]..", "swap": True, "error": True},
+    ],
+}
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    if "page" not in changes:
+        args.pop("page", None)  # any filter change starts again at page 1
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _may(action: str, target: Any = None) -> bool:
+    return can(current_user, action, target)
+
+
+def init_app(app: Flask) -> None:
+    """Register globals (can, url_with, htmx config) and the markdown filter."""
+    app.jinja_env.globals.update(may=_may, url_with=url_with, htmx_config=HTMX_CONFIG)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

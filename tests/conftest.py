@@ -1,0 +1,121 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL when asked), migrated once per session."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from marketplace import create_app, migrate
+from marketplace.extensions import db
+from tests import factories
+from tests.pgcluster import Cluster
+
+BACKEND = os.environ.get("MARKETPLACE_TEST_DATABASE", "sqlite")
+KEEP_TABLES = {"moments", "alembic_version"}
+TOKEN = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """A test client that signs in and sends the CSRF token like htmx and forms do."""
+
+    def csrf_token(self) -> str:
+        for path in ("/kpis", "/login"):
+            page = self.get(path)
+            match = TOKEN.search(page.get_data(as_text=True))
+            if match:
+                return html.unescape(match.group(1) or match.group(2))
+        raise AssertionError("no CSRF token found on /kpis or /login")
+
+    def login(self, email: str, password: str = factories.PASSWORD):
+        token = self.csrf_token()
+        return self.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def send(self, path: str, data: dict | None = None, htmx: bool = False, **kwargs):
+        """POST with the CSRF header, as htmx would (htmx=True also sets HX-Request)."""
+        headers = {"X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.post(path, data=data or {}, headers=headers, **kwargs)
+
+
+def _database_url(tmp_path_factory, name: str) -> Iterator[str]:
+    if BACKEND == "postgresql":
+        cluster = Cluster().start()
+        try:
+            yield cluster.create_database(name)
+        finally:
+            cluster.stop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.db')}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    yield from _database_url(tmp_path_factory, "marketplace_test")
+
+
+def make_app(url: str, tmp_path_factory, **extra) -> Flask:
+    """An app on a migrated database, with temp dirs for uploads and the index."""
+    app = create_app({
+        "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url, "SEED_DEMO": False,
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("index") / "index"),
+        "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")), **extra,
+    })
+    app.test_client_class = Client
+    with app.app_context():
+        migrate.upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory) -> Flask:
+    return make_app(database_url, tmp_path_factory)
+
+
+def clear_data() -> None:
+    """Empty every table but the migration-shipped ones."""
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture()
+def base(app) -> Iterator[factories.Base]:
+    """Fresh base data for each test, inside an app context."""
+    with app.app_context():
+        clear_data()
+        yield factories.build_base()
+        db.session.rollback()
+
+
+@pytest.fixture()
+def client(app, base) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture()
+def as_role(app, base):
+    """Return a client signed in as one of: employee, champion, curator, leader, admin."""
+
+    def sign_in(role: str) -> Client:
+        client = app.test_client()
+        if role != "anonymous":
+            response = client.login(base.users[role].email)
+            assert response.status_code == 303, f"login as {role} failed"
+        return client
+
+    return sign_in
