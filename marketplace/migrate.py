@@ -17,7 +17,7 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(revision: str = "head") -> None:
+def upgrade(revision: str = "heads") -> None:
     """Apply migrations up to `revision`; call inside an app context."""
     command.upgrade(alembic_config(), revision)
 
