@@ -58,7 +58,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.curation.views import bp as curation_bp
     from marketplace.media.views import bp as media_bp
+    from marketplace.notifications.views import bp as notifications_bp
     from marketplace.ops.views import bp as ops_bp
 
-    for blueprint in (accounts_bp, admin_bp, catalog_bp, curation_bp, media_bp, ops_bp):
+    for blueprint in (accounts_bp, admin_bp, catalog_bp, curation_bp, media_bp, notifications_bp, ops_bp):
         app.register_blueprint(blueprint)

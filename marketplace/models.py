@@ -1,6 +1,6 @@
 """Import every model so metadata is complete for Alembic and tests."""
 
-from marketplace.accounts.models import ROLE_NAMES, Department, User, champion_departments
+from marketplace.accounts.models import ROLE_NAMES, Department, User, champion_departments, user_skills
 from marketplace.catalog.models import (
     ITEM_TYPES,
     KPI,
@@ -13,9 +13,10 @@ from marketplace.catalog.models import (
     Skill,
 )
 from marketplace.curation.models import Collection, CollectionEntry
+from marketplace.notifications.models import Notification
 
 __all__ = [
     "ITEM_TYPES", "KPI", "ROLE_NAMES", "ChecklistStep", "ChecklistTick", "Collection",
-    "CollectionEntry", "Department", "HelpfulVote", "Item", "MediaFile", "Moment", "Skill",
-    "User", "champion_departments",
+    "CollectionEntry", "Department", "HelpfulVote", "Item", "Notification", "MediaFile", "Moment", "Skill",
+    "User", "champion_departments", "user_skills",
 ]

@@ -65,16 +65,20 @@ def _organisation(data: dict, created: Counter) -> None:
     for s in data.get("skill", []):
         _get_or_create(Skill, {"slug": slugify(s["name"])}, created, name=s["name"])
     db.session.flush()
+    # Every demo account shares one password, so one (slow, salted) hash serves them all.
+    password_hash = hash_password(DEMO_PASSWORD)
     for u in data.get("user", []):
-        _user(u, departments, created)
+        _user(u, departments, created, password_hash)
 
 
-def _user(u: dict, departments: dict, created: Counter) -> None:
+def _user(u: dict, departments: dict, created: Counter, password_hash: str) -> None:
     if db.session.scalar(select(User).where(User.email == u["email"])) is not None:
         return
     roles = set(u.get("roles", []))
+    skills = {s.slug: s for s in db.session.scalars(select(Skill))}
     user = User(
-        email=u["email"], name=u["name"], password_hash=hash_password(DEMO_PASSWORD),
+        email=u["email"], name=u["name"], password_hash=password_hash,
+        skills=[skills[slugify(name)] for name in u.get("skills", []) if slugify(name) in skills],
         department=departments.get(u.get("department")), bio=u.get("bio", ""),
         is_curator="curator" in roles, is_leader="leader" in roles, is_admin="admin" in roles,
         champion_of=[departments[s] for s in u.get("champion_of", [])],

@@ -44,9 +44,17 @@ def _may(action: str, target: Any = None) -> bool:
     return can(current_user, action, target)
 
 
+def _unread_notifications() -> int:
+    from marketplace.notifications.services import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
+
+
 def init_app(app: Flask) -> None:
     """Register globals (can, url_with, htmx config) and the markdown filter."""
-    app.jinja_env.globals.update(may=_may, url_with=url_with, htmx_config=HTMX_CONFIG)
+    app.jinja_env.globals.update(
+        may=_may, url_with=url_with, htmx_config=HTMX_CONFIG, unread_notifications=_unread_notifications
+    )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.catalog.models import Skill
 from marketplace.timeutil import utcnow
 
 ROLE_NAMES = ("employee", "champion", "curator", "leader", "admin")
@@ -18,6 +22,13 @@ champion_departments = Table(
     db.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("department_id", ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_skills = Table(
+    "user_skills",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -52,6 +63,7 @@ class User(UserMixin, db.Model):
     champion_of: Mapped[list[Department]] = relationship(
         secondary=champion_departments, order_by="Department.name"
     )
+    skills: Mapped[list[Skill]] = relationship(secondary=user_skills, order_by="Skill.name")
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -1,0 +1,39 @@
+"""Notify people in the app; count and list what they have not read."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from marketplace.timeutil import utcnow
+
+
+def notify(user_id: int, text: str, link: str = "") -> Notification:
+    """Add (not commit) a notification, so it lands in the same transaction as its cause."""
+    note = Notification(user_id=user_id, text=text[:500], link=link[:500])
+    db.session.add(note)
+    return note
+
+
+def unread_count(user_id: int) -> int:
+    """How many notifications the user has not read."""
+    query = select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    return db.session.scalar(query) or 0
+
+
+def recent(user_id: int, page: int = 1, per_page: int = 20):
+    """The user's notifications, newest first, one page at a time."""
+    query = select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def mark_all_read(user_id: int) -> int:
+    """Mark every unread notification of the user read; return how many changed."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount or 0
