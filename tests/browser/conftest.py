@@ -1,0 +1,118 @@
+"""Browser fixtures: a real gunicorn server on the demo seed, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DEMO_PASSWORD = "demo-password"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "flask", "--app", "marketplace", *args]
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """Base URL of gunicorn (two workers) serving a migrated, seeded, indexed demo."""
+    home = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ, "MARKETPLACE_ENV": "testing", "SECRET_KEY": "browser-test-secret-key",
+        "DATABASE_URL": f"sqlite:///{home / 'live.db'}", "MARKETPLACE_INSTANCE_DIR": str(home),
+        "UPLOAD_DIR": str(home / "uploads"), "SEARCH_INDEX_DIR": str(home / "index"),
+        "SESSION_COOKIE_SECURE": "0", "SEED_DEMO": "1",
+    }
+    for step in (("db", "upgrade"), ("seed", "--demo")):
+        result = _flask(env, *step)
+        assert result.returncode == 0, result.stderr
+    if _flask(env, "search", "--help").returncode == 0:  # the search index, when search is installed
+        result = _flask(env, "search", "reindex")
+        assert result.returncode == 0, result.stderr
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "marketplace:create_app()"]
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, live_server):
+    """A fresh browser context (no cookies) and page, with the base URL set."""
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.console_messages = []
+    page.on("console", lambda message: page.console_messages.append(message))
+    yield page
+    context.close()
+
+
+def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real login form."""
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def browser_session(browser, live_server, email: str):
+    """A second, independent signed-in page (for journeys with two people)."""
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(10_000)
+    other = context.new_page()
+    login(other, email)
+    return other
