@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
+        app.logger.warning("CSRF rejected: %s", error.description)
         return render_error(400, "Your form expired or came from elsewhere. Reload the page and try again.")
 
     @app.errorhandler(HTTPException)

@@ -25,6 +25,12 @@ TOKEN = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|name="csrf_token" type=
 class Client(FlaskClient):
     """A test client that signs in and sends the CSRF token like htmx and forms do."""
 
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context (fresh `g` and DB session), as in
+        # production, even while the test body holds one open to inspect the database.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def csrf_token(self) -> str:
         for path in ("/kpis", "/login"):
             page = self.get(path)

@@ -1,0 +1,133 @@
+"""Route × role matrix: who gets through, who gets 403/404, who is sent to sign in.
+
+Every endpoint the app registers must have an entry in ROUTES; a new route without
+one fails `test_every_route_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+ROLES = ("anonymous", "employee", "champion", "curator", "leader", "admin")
+OK, LOGIN = "ok", "login"
+
+
+def signed_in(**overrides: object) -> dict:
+    """Every signed-in role gets through; anonymous is sent to sign in."""
+    return {"anonymous": LOGIN, **{role: OK for role in ROLES[1:]}, **overrides}
+
+
+def staff_only(denied: int = 403) -> dict:
+    """Curators and admins get through; other signed-in roles get `denied`."""
+    return signed_in(employee=denied, champion=denied, leader=denied)
+
+
+@dataclass
+class Route:
+    path: Callable
+    expect: dict
+    method: str = "GET"
+    data: Callable = field(default=lambda b: {})
+    htmx_too: bool = True  # GET pages are checked in full-page and htmx modes
+
+
+ROUTES: dict[str, Route] = {
+    "static": Route(lambda b: "/static/app.css", {role: OK for role in ROLES}, htmx_too=False),
+    "ops.healthz": Route(lambda b: "/healthz", {role: OK for role in ROLES}, htmx_too=False),
+    "accounts.login": Route(lambda b: "/login", {role: OK for role in ROLES}),
+    "accounts.logout": Route(lambda b: "/logout", {role: LOGIN for role in ROLES}, method="POST"),
+    "catalog.home": Route(lambda b: "/", signed_in()),
+    "catalog.catalog": Route(lambda b: "/catalog?moment=solve", signed_in()),
+    "catalog.item": Route(lambda b: f"/items/{b.job_aid.slug}", signed_in()),
+    "catalog.tick_step": Route(
+        lambda b: f"/items/{b.checklist.slug}/steps/{b.checklist.steps[0].id}", signed_in(),
+        method="POST", data=lambda b: {"checked": "1"},
+    ),
+    "catalog.reset_checklist": Route(lambda b: f"/items/{b.checklist.slug}/checklist/reset", signed_in(), method="POST"),
+    "catalog.helpful": Route(lambda b: f"/items/{b.job_aid.slug}/helpful", signed_in(), method="POST", data=lambda b: {"answer": "yes"}),
+    "catalog.kpis": Route(lambda b: "/kpis", signed_in()),
+    "catalog.kpi": Route(lambda b: f"/kpis/{b.kpi.slug}", signed_in()),
+    "curation.index": Route(lambda b: "/collections", signed_in()),
+    "curation.detail": Route(lambda b: f"/collections/{b.collection.slug}", signed_in()),
+    "curation.new": Route(lambda b: "/collections/new", staff_only()),
+    "curation.edit": Route(lambda b: f"/collections/{b.collection.slug}/edit", staff_only()),
+    "curation.add_item": Route(
+        lambda b: f"/collections/{b.collection.slug}/items", staff_only(), method="POST",
+        data=lambda b: {"item_id": str(b.draft.id)},  # refused politely (422): drafts can't be added
+    ),
+    "curation.remove_item": Route(
+        lambda b: f"/collections/{b.collection.slug}/items/{b.collection.entries[0].id}/remove", staff_only(), method="POST",
+    ),
+    "curation.move_item": Route(
+        lambda b: f"/collections/{b.collection.slug}/items/{b.collection.entries[0].id}/move", staff_only(),
+        method="POST", data=lambda b: {"direction": "down"},
+    ),
+    "admin.users": Route(lambda b: "/admin/users", signed_in(employee=403, champion=403, curator=403, leader=403)),
+    "admin.edit_user": Route(lambda b: f"/admin/users/{b.users['employee'].id}", signed_in(employee=403, champion=403, curator=403, leader=403)),
+    "media.serve": Route(lambda b: f"/media/{b.quick_learn.media_id}", signed_in(), htmx_too=False),
+    "notifications.index": Route(lambda b: "/notifications", signed_in()),
+    "notifications.mark_read": Route(lambda b: "/notifications/read", signed_in(), method="POST"),
+    "notifications.badge": Route(lambda b: "/notifications/badge", signed_in()),
+}
+
+# Hidden things answer 404 to those who may not see them, so their existence does not leak.
+HIDDEN: dict[str, Route] = {
+    "draft item": Route(lambda b: f"/items/{b.draft.slug}", signed_in(champion=OK, curator=OK, admin=OK, leader=404)),
+    "draft collection": Route(lambda b: f"/collections/{b.draft_collection.slug}", signed_in(employee=404, champion=404, leader=404)),
+    "draft collection edit": Route(lambda b: f"/collections/{b.draft_collection.slug}/edit", staff_only(denied=404)),
+}
+HIDDEN["draft item"].expect["employee"] = OK  # the employee owns the draft in the base fixture
+
+
+def _cases(routes: dict[str, Route]):
+    for name, route in routes.items():
+        modes = ("page", "htmx") if route.method == "GET" and route.htmx_too else ("page",)
+        for mode in modes:
+            for role in ROLES:
+                yield pytest.param(name, role, mode, id=f"{name}-{role}-{mode}")
+
+
+def _outcome(response, role: str) -> object:
+    location = response.headers.get("Location", "") + response.headers.get("HX-Redirect", "")
+    if response.status_code in (302, 303, 401) and "/login" in location and "/login" not in response.request.path:
+        return LOGIN
+    if response.status_code in (403, 404, 405):
+        return response.status_code
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    return OK
+
+
+def _request(as_role, base, route: Route, role: str, mode: str):
+    client = as_role(role)
+    headers = {"HX-Request": "true"} if mode == "htmx" else {}
+    if route.method == "GET":
+        return client.get(route.path(base), headers=headers), role
+    return client.send(route.path(base), route.data(base), headers=headers), role
+
+
+@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(ROUTES)))
+def test_route_access(as_role, base, endpoint, role, mode):
+    route = ROUTES[endpoint]
+    response, _ = _request(as_role, base, route, role, mode)
+    assert _outcome(response, role) == route.expect[role]
+
+
+@pytest.mark.parametrize(("thing", "role", "mode"), list(_cases(HIDDEN)))
+def test_hidden_things_are_404(as_role, base, thing, role, mode):
+    route = HIDDEN[thing]
+    response, _ = _request(as_role, base, route, role, mode)
+    assert _outcome(response, role) == route.expect[role]
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(ROUTES) - set(EXTRA_ROUTES))
+    assert not missing, f"add these endpoints to ROUTES in tests/test_route_matrix.py (or a feature's matrix): {missing}"
+
+
+# Feature issues keep their own matrices (with space membership and the like); they
+# register the endpoints they cover here so the completeness check sees them.
+EXTRA_ROUTES: set[str] = set()
