@@ -6,6 +6,7 @@ from flask import Flask, Response, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from marketplace.extensions import db
 from marketplace.htmx import reswap, wants_fragment
 
 MESSAGES = {
@@ -48,4 +49,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         app.logger.exception("Unhandled error", exc_info=error)
+        db.session.rollback()  # leave no half-done transaction behind for the next request
         return render_error(InternalServerError.code)
