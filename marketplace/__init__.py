@@ -63,3 +63,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, admin_bp, catalog_bp, curation_bp, media_bp, notifications_bp, ops_bp):
         app.register_blueprint(blueprint)
+    from marketplace.search.views import bp as search_bp
+
+    app.register_blueprint(search_bp)

@@ -13,6 +13,7 @@ from marketplace.catalog.models import (
     Skill,
 )
 from marketplace.curation.models import Collection, CollectionEntry
+from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
 from marketplace.notifications.models import Notification
 
 __all__ = [

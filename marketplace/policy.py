@@ -27,7 +27,7 @@ def can(user: Any, action: str, target: Any = None) -> bool:
     """Return True when `user` may perform `action` on `target`."""
     if not _signed_in(user):
         return False
-    if action in {"browse", "tick_checklist", "vote_helpful"}:
+    if action in {"browse", "search", "tick_checklist", "vote_helpful"}:
         return True
     if action == "view_item":
         return target.status == "published" or _may_see_unpublished_item(user, target)
@@ -35,6 +35,10 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return target.status == "published" or _staff(user)
     if action in {"create_collection", "edit_collection", "view_drafts"}:
         return _staff(user)
+    if action in {"view_demand", "manage_content_requests"}:
+        return _staff(user)
+    if action == "view_content_requests":
+        return _staff(user) or user.is_champion
     if action == "admin_users":
         return user.is_admin
     if action == "view_media":

@@ -1,0 +1,1 @@
+"""Search at the moment of need: a Whoosh index over published content, kept in step after commit."""

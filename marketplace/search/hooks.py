@@ -1,0 +1,79 @@
+"""Keep the index in step with the database: collect changes on flush, write them after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import KPI, ChecklistStep, Item, Skill, item_kpis, item_skills
+from marketplace.extensions import db
+from marketplace.search.documents import documents_for
+from marketplace.search.index import SearchIndex
+
+log = logging.getLogger(__name__)
+PENDING = "search_pending"
+_installed = False
+
+
+def index_for(app: Flask) -> SearchIndex:
+    """This process's handle on the app's index (one per app, so searchers are reused)."""
+    index = app.extensions.get("search_index")
+    if index is None:
+        index = app.extensions["search_index"] = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    return index
+
+
+def _note(session: Session, _context) -> None:  # noqa: ANN001 - SQLAlchemy's signature
+    pending = session.info.setdefault(PENDING, {"items": set(), "kpis": set(), "skills": set()})
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, Item):
+            pending["items"].add(row.id)
+        elif isinstance(row, ChecklistStep) and row.item_id:
+            pending["items"].add(row.item_id)
+        elif isinstance(row, KPI):  # a renamed KPI changes what its items are found by
+            pending["kpis"].add(row.id)
+        elif isinstance(row, Skill):
+            pending["skills"].add(row.id)
+
+
+def _discard(session: Session) -> None:
+    # A rolled-back write must never reach the index.
+    session.info.pop(PENDING, None)
+
+
+def _apply(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if not pending or not has_app_context():
+        return
+    try:
+        sync(current_app._get_current_object(), pending)
+    except Exception:  # noqa: BLE001 - the commit stands; `search check` reports the drift
+        log.exception("search index update failed after commit")
+
+
+def sync(app: Flask, pending: dict[str, set[int]]) -> None:
+    """Bring the index in line with the committed rows for these ids."""
+    # A fresh session: the committing one is mid-commit and must not emit SQL now.
+    with Session(db.engine) as fresh:
+        ids = set(pending.get("items", ()))
+        if pending.get("kpis"):
+            ids |= set(fresh.scalars(select(item_kpis.c.item_id).where(item_kpis.c.kpi_id.in_(pending["kpis"]))))
+        if pending.get("skills"):
+            ids |= set(fresh.scalars(select(item_skills.c.item_id).where(item_skills.c.skill_id.in_(pending["skills"]))))
+        ids.discard(None)
+        if ids:
+            index_for(app).apply(documents_for(fresh, ids))
+
+
+def install() -> None:
+    """Listen on the app's scoped session (once per process)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(db.session, "after_flush", _note)
+    event.listen(db.session, "after_commit", _apply)
+    event.listen(db.session, "after_rollback", _discard)
+    _installed = True

@@ -1,0 +1,265 @@
+"""The on-disk Whoosh index: generations behind a "current" pointer, one writer, reused searchers.
+
+Layout under SEARCH_INDEX_DIR:
+    current        the name of the live generation directory (replaced atomically)
+    write.lock     flock()ed by whoever writes, in any process
+    gen-*/         Whoosh index directories; a rebuild writes a new one, then swaps
+    gen-*/journal  item ids written to that generation (lets a rebuild catch up)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from marketplace.search.schema import build_schema
+
+log = logging.getLogger(__name__)
+POINTER = "current"
+LOCK = "write.lock"
+JOURNAL = "journal"
+LOCK_TIMEOUT = 60.0
+BITSET_CACHE = 4096
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or unreadable; search must say it is being rebuilt."""
+
+
+@dataclass
+class Drift:
+    """How the index differs from the database."""
+
+    missing: list[int] = field(default_factory=list)  # published in the DB, absent from the index
+    extra: list[int] = field(default_factory=list)  # in the index, not published in the DB
+    stale: list[int] = field(default_factory=list)  # indexed from an older version of the row
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def bits_of(docnums: Iterable[int], size: int) -> int:
+    """A Python int with bit n set for every docnum n (fast AND and popcount)."""
+    buffer = bytearray((size >> 3) + 1)
+    for docnum in docnums:
+        buffer[docnum >> 3] |= 1 << (docnum & 7)
+    return int.from_bytes(buffer, "little")
+
+
+class SearchIndex:
+    """One process's handle on the index directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._guard = threading.RLock()
+        self._index = None
+        self._name: str | None = None
+        self._searcher: Searcher | None = None
+        self._bits: OrderedDict[tuple, int] = OrderedDict()
+
+    # -- locations -----------------------------------------------------------------
+
+    def current_name(self) -> str | None:
+        """The live generation's directory name, or None when there is none."""
+        try:
+            name = (self.root / POINTER).read_text().strip()
+        except OSError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def exists(self) -> bool:
+        """True when a live generation can be opened."""
+        try:
+            self.searcher()
+            return True
+        except IndexUnavailable:
+            return False
+
+    def _set_current(self, name: str) -> None:
+        temporary = self.root / f"{POINTER}.{uuid.uuid4().hex}"
+        temporary.write_text(name)
+        os.replace(temporary, self.root / POINTER)  # atomic: readers see old or new
+
+    # -- reading -------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """The shared searcher, refreshed when another process or a rebuild changed the index."""
+        with self._guard:
+            name = self.current_name()
+            if name is None:
+                self._close()
+                raise IndexUnavailable("no search index")
+            try:
+                if self._searcher is None or name != self._name:
+                    self._close()
+                    self._index = whoosh_index.open_dir(str(self.root / name))
+                    self._name = name
+                    self._searcher = self._index.searcher()
+                else:
+                    self._searcher = self._searcher.refresh()
+            except Exception as error:  # noqa: BLE001 - any damage means "rebuild", never a 500
+                log.warning("search index unreadable: %r", error)
+                self._close()
+                raise IndexUnavailable(str(error)) from error
+            return self._searcher
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # noqa: BLE001 - closing a broken reader must not mask the cause
+                pass
+        self._searcher = self._index = self._name = None
+
+    def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
+        """Bitset of live documents holding a term, cached per immutable segment."""
+        total = 0
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            segment = reader.segment()
+            key = (segment.segment_id(), segment.deleted_count(), fieldname, text)
+            bits = self._bits.get(key)
+            if bits is None:
+                bits = 0
+                if (fieldname, text) in reader:
+                    bits = bits_of(reader.postings(fieldname, text).all_ids(), reader.doc_count_all())
+                self._bits[key] = bits
+                if len(self._bits) > BITSET_CACHE:
+                    self._bits.popitem(last=False)
+            else:
+                self._bits.move_to_end(key)
+            total |= bits << offset
+        return total
+
+    # -- writing -------------------------------------------------------------------
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the inter-process write lock (flock on a file next to the index)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK, "a+") as handle:
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("search index write lock held too long") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _write(self, name: str, documents: dict[int, dict | None]) -> None:
+        """Replace or delete documents in generation `name`; caller holds the lock."""
+        ix = whoosh_index.open_dir(str(self.root / name))
+        # Whoosh's own lock is free because we hold flock; the retries cover anything else.
+        writer = ix.writer(timeout=10.0, delay=0.05)
+        try:
+            for item_id, document in documents.items():
+                if document is None:
+                    writer.delete_by_term("id", str(item_id))
+                else:
+                    writer.update_document(**document)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        with open(self.root / name / JOURNAL, "a") as journal:
+            journal.write("".join(f"{item_id}\n" for item_id in documents))
+
+    def apply(self, documents: dict[int, dict | None]) -> bool:
+        """Write these documents to the live generation; False when there is none."""
+        if not documents:
+            return True
+        with self.exclusive():
+            name = self.current_name()
+            if name is None:
+                return False
+            self._write(name, documents)
+        return True
+
+    def rebuild(
+        self,
+        batches: Iterable[list[tuple[int, dict | None]]],
+        reload: Callable[[set[int]], dict[int, dict | None]],
+        procs: int = 1,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> str:
+        """Build a fresh generation from `batches`, catch up on writes made meanwhile, swap it in."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.exclusive():
+            old = self.current_name()
+            offset = _journal_size(self.root / old / JOURNAL) if old else 0
+        name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        path = self.root / name
+        path.mkdir()
+        try:
+            ix = whoosh_index.create_in(str(path), build_schema())
+            options = {"procs": procs, "limitmb": 128, "multisegment": True} if procs > 1 else {"limitmb": 256}
+            writer = ix.writer(**options)
+            for batch in batches:
+                for _item_id, document in batch:
+                    if document is not None:
+                        writer.add_document(**document)
+                if on_batch:
+                    on_batch(len(batch))
+            writer.commit()
+            with self.exclusive():
+                old_now = self.current_name()
+                changed = _journal_ids(self.root / old_now / JOURNAL, offset if old_now == old else 0) if old_now else set()
+                if changed:
+                    self._write(name, reload(changed))
+                self._set_current(name)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        self._remove_old_generations(keep={name, old or ""})
+        return name
+
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        # The previous generation stays: other workers may still be reading it.
+        for child in self.root.glob("gen-*"):
+            if child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def indexed_stamps(self) -> dict[int, str]:
+        """Every live document's item id and the version stamp it was indexed from."""
+        searcher = self.searcher()
+        stamps = {}
+        for docnum in searcher.reader().all_doc_ids():
+            stored = searcher.stored_fields(docnum)
+            stamps[int(stored["id"])] = stored.get("stamp", "")
+        return stamps
+
+
+def _journal_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _journal_ids(path: Path, offset: int) -> set[int]:
+    try:
+        with open(path) as journal:
+            journal.seek(offset)
+            return {int(line) for line in journal.read().split() if line.isdigit()}
+    except OSError:
+        return set()

@@ -1,0 +1,116 @@
+"""The index follows committed changes only; searchers are reused; reindex, check and ensure."""
+
+from __future__ import annotations
+
+from marketplace.extensions import db
+from marketplace.search import admin, services
+from marketplace.search.hooks import index_for
+from tests import factories
+from tests.search_fixtures import indexed, search_index  # noqa: F401
+
+
+def found(text: str, user) -> list[str]:
+    return [hit.item.slug for hit in services.search(services.SearchRequest(text=text), user).hits]
+
+
+def test_create_edit_publish_retire_delete_follow_commits(indexed):
+    user = indexed.users["employee"]
+    item = factories.item("pallet-wrap", "apply", status="draft", title="Pallet wrapping", body="Wrap it.", summary="Tight.")
+    db.session.commit()
+    assert found("pallet", user) == []  # drafts are never indexed
+    item.status = "published"
+    db.session.commit()
+    assert found("pallet", user) == ["pallet-wrap"]
+    item.title = "Stretch film technique"
+    db.session.commit()
+    assert found("pallet", user) == [] and found("stretch film", user) == ["pallet-wrap"]
+    item.status = "retired"
+    db.session.commit()
+    assert found("stretch", user) == []
+    item.status = "published"
+    db.session.commit()
+    db.session.delete(item)
+    db.session.commit()
+    assert found("stretch", user) == []
+
+
+def test_rolled_back_write_never_reaches_the_index(indexed):
+    user = indexed.users["employee"]
+    factories.item("ghost-item", "apply", title="Ghost procedure")
+    db.session.flush()  # the row exists inside the transaction...
+    db.session.rollback()  # ...and is gone
+    indexed.job_aid.title = "Rolled back title"
+    db.session.flush()
+    db.session.rollback()
+    assert found("ghost", user) == []
+    assert found("rolled", user) == []
+    assert found("expense claim rejected", user) == ["expense-claim-rejected"]
+    assert admin.check().clean
+
+
+def test_checklist_steps_and_kpi_renames_are_reindexed(indexed):
+    user = indexed.users["employee"]
+    indexed.checklist.steps[0].text = "Shadow a quokka wrangler"
+    db.session.commit()
+    assert found("quokka", user) == ["first-week-checklist"]
+    indexed.kpi2.name = "Wombat resolution"
+    db.session.commit()
+    assert found("wombat", user) == ["demo-quick-learn"]
+
+
+def test_searcher_is_reused_and_refreshed(app, search_index, indexed):
+    user = indexed.users["employee"]
+    first = search_index.searcher()
+    assert search_index.searcher() is first  # nothing changed: the same searcher
+    factories.item("refresh-me", "apply", title="Refresh marmot")
+    db.session.commit()
+    assert found("marmot", user) == ["refresh-me"]
+    assert search_index.searcher() is not first
+
+
+def test_reindex_swaps_generation_atomically_and_check_reports_drift(app, search_index, indexed):
+    runner = app.test_cli_runner()
+    before = search_index.current_name()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt" in result.output
+    after = search_index.current_name()
+    assert after != before and (search_index.root / after).is_dir()
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    # Drift: change a row behind the ORM's back, so no hook sees it.
+    db.session.execute(db.text("UPDATE items SET status = 'retired' WHERE slug = 'expense-claim-rejected'"))
+    db.session.execute(db.text("UPDATE items SET version = 7 WHERE slug = 'first-week-checklist'"))
+    db.session.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert "1 in the index but not published" in result.output
+    assert "1 indexed from an older version" in result.output
+    assert runner.invoke(args=["search", "check", "--fix"]).exit_code == 0
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_rebuild_catches_up_on_writes_made_during_it(app, search_index, indexed):
+    user = indexed.users["employee"]
+    from sqlalchemy.orm import Session
+
+    from marketplace.search import documents
+
+    def batches():
+        yield from documents.all_batches(session)
+        # A worker commits while the rebuild is still writing the new generation.
+        factories.item("during-rebuild", "apply", title="Capybara handling")
+        db.session.commit()
+
+    with Session(db.engine) as session, Session(db.engine) as catch_up:
+        index_for(app).rebuild(batches(), reload=lambda ids: documents.documents_for(catch_up, ids))
+    assert found("capybara", user) == ["during-rebuild"]
+    assert admin.check().clean
+
+
+def test_ensure_builds_a_missing_index(app, search_index, indexed):
+    (search_index.root / "current").unlink()
+    assert not search_index.exists()
+    result = app.test_cli_runner().invoke(args=["search", "ensure"])
+    assert "built" in result.output
+    assert search_index.exists()
+    assert "present" in app.test_cli_runner().invoke(args=["search", "ensure"]).output

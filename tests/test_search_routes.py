@@ -1,0 +1,30 @@
+"""Search's own route × role matrix (registered with the foundation's completeness check)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.search_fixtures import indexed  # noqa: F401
+from tests.test_route_matrix import EXTRA_ROUTES, Route, _cases, _outcome, _request, signed_in, staff_only
+
+SEARCH_ROUTES: dict[str, Route] = {
+    "search.search": Route(lambda b: "/search?q=expense&moment=solve", signed_in()),
+    "search.log_demand": Route(lambda b: "/search/demand", signed_in(), method="POST", data=lambda b: {"q": "zebra"}),
+    "search.request_content": Route(lambda b: "/search/request", signed_in(), method="POST", data=lambda b: {"q": "zebra"}),
+    "search.demand_log": Route(lambda b: "/curate/demand", staff_only()),
+    "search.create_request": Route(
+        lambda b: "/curate/demand/requests", staff_only(), method="POST",
+        data=lambda b: {"query": "zebra", "department_id": str(b.sales.id)},
+    ),
+    "search.content_requests": Route(lambda b: "/curate/requests", signed_in(employee=403, leader=403)),
+    "search.resolve_request": Route(lambda b: "/curate/requests/999999/resolve", staff_only(), method="POST"),
+}
+SEARCH_ROUTES["search.resolve_request"].expect.update(curator=404, admin=404)  # no such request
+EXTRA_ROUTES.update(SEARCH_ROUTES)
+
+
+@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(SEARCH_ROUTES)))
+def test_search_route_access(as_role, indexed, endpoint, role, mode):
+    route = SEARCH_ROUTES[endpoint]
+    response, _ = _request(as_role, indexed, route, role, mode)
+    assert _outcome(response, role) == route.expect[role]
