@@ -51,3 +51,15 @@ def test_curator_reorders_a_collection(page):
     expect(page.locator(".entry .entry-title a").nth(0)).to_have_text(second)
     page.goto("/collections/fix-it-on-the-first-contact")
     expect(page.locator(".collection-items .card-title a").nth(0)).to_have_text(second)
+
+
+def test_seeded_quick_learn_video_plays(page):
+    login(page, "employee@demo.test")
+    page.goto("/items/calming-an-angry-customer")
+    video = page.locator("video")
+    expect(video).to_be_visible()
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+    assert page.evaluate("document.querySelector('video').duration") > 1
+    page.evaluate("document.querySelector('video').muted = true")
+    page.evaluate("document.querySelector('video').play()")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.2")
