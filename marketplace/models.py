@@ -15,9 +15,12 @@ from marketplace.catalog.models import (
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
 from marketplace.notifications.models import Notification
+from marketplace.people.models import Endorsement
+from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
 
 __all__ = [
     "ITEM_TYPES", "KPI", "ROLE_NAMES", "ChecklistStep", "ChecklistTick", "Collection",
     "CollectionEntry", "Department", "HelpfulVote", "Item", "Notification", "MediaFile", "Moment", "Skill",
     "User", "champion_departments", "user_skills",
+    "Endorsement", "Experiment", "Membership", "Post", "PostVote", "Space", "Thread",
 ]

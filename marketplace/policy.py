@@ -9,6 +9,8 @@ from flask_login import current_user
 
 # Actions whose failure must not reveal that the target exists.
 HIDDEN_ON_DENIAL = {"view_item", "view_collection", "view_media"}
+# Spaces: a private or members-only space must look absent to outsiders.
+HIDDEN_ON_DENIAL |= {"view_space", "answer_invitation"}
 
 
 def _signed_in(user: Any) -> bool:
@@ -43,6 +45,65 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return user.is_admin
     if action == "view_media":
         return target is None or can(user, "view_item", target)
+    if action in SPACE_ACTIONS:
+        return _space_can(user, action, target)
+    return False
+
+
+SPACE_ACTIONS = {
+    "create_space", "endorse", "edit_skills", "view_space", "join_space", "answer_invitation", "host_space", "post_in_space",
+    "vote_post", "edit_post", "hide_post", "accept_answer", "harvest_thread", "manage_experiment", "export_space",
+}
+
+
+def _space_of(target: Any) -> Any:
+    for hop in ("thread", "space"):  # a post knows its thread, a thread or experiment its space
+        target = getattr(target, hop, target)
+    return target
+
+
+def _space_can(user: Any, action: str, target: Any) -> bool:
+    """Space rules; membership is read fresh on every check so changes apply at once."""
+    from marketplace.spaces.services import membership_of
+
+    if action == "create_space":
+        return user.is_leader or user.is_curator or user.is_admin
+    if action == "endorse":
+        return target is not None and target.id != user.id
+    if action == "edit_skills":
+        return target is not None and (target.id == user.id or user.is_admin)
+    space = _space_of(target)
+    member = membership_of(user, space)
+    active = member is not None and member.is_active
+    host = member is not None and member.is_host
+    writable = space.status != "archived"
+    visible = space.visibility == "open" or active
+    if action == "view_space":
+        return visible
+    if action == "join_space":
+        return space.visibility != "private" and writable and (member is None or member.state == "declined")
+    if action == "answer_invitation":
+        return member is not None and member.state == "invited"
+    if action == "host_space":
+        return host
+    if action == "export_space":
+        return active
+    if action == "harvest_thread":
+        return visible and (host or user.is_champion) and target.solved and target.harvested_item_id is None
+    if not (active and writable):
+        return False  # everything below changes an active space's content
+    if action == "post_in_space":
+        return True
+    if action == "vote_post":
+        return target.author_id != user.id and not target.is_removed
+    if action == "edit_post":
+        return target.author_id == user.id and not target.is_removed
+    if action == "hide_post":
+        return host and not target.is_removed
+    if action == "accept_answer":
+        return target.kind == "question" and (host or target.author_id == user.id)
+    if action == "manage_experiment":
+        return host or target.owner_id == user.id
     return False
 
 

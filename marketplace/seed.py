@@ -158,4 +158,7 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     if (directory / "collections.toml").exists():
         _collections(_load(directory / "collections.toml"), created)
     db.session.commit()
+    from marketplace.spaces.seed import load_spaces
+
+    load_spaces(created)
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

@@ -1,0 +1,1 @@
+"""People: skills, endorsements, "who knows this?", reputation and badges."""

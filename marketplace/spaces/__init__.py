@@ -1,0 +1,1 @@
+"""Pop-up communities: spaces, discussions, retros, experiments and harvesting."""
