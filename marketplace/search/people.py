@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.catalog.models import Item, Skill, item_skills
+from marketplace.catalog.models import Skill
 from marketplace.extensions import db
 from marketplace.search.schema import fold
 
@@ -43,25 +43,12 @@ def skills_matching(text: str, limit: int = 5) -> list[Skill]:
     return list(db.session.scalars(query))
 
 
-def who_knows(skill_slug: str, limit: int = 10) -> list[Expert]:
-    """Active people ranked by skill match, then by published items owned with that skill."""
-    skill = skill_by_slug(skill_slug)
-    if skill is None:
-        return []
-    owned = dict(
-        db.session.execute(
-            select(Item.owner_id, func.count(Item.id))
-            .join(item_skills, item_skills.c.item_id == Item.id)
-            .where(item_skills.c.skill_id == skill.id, Item.status == "published", Item.owner_id.is_not(None))
-            .group_by(Item.owner_id)
-        ).tuples().all()
-    )
-    declared = _declared(skill.id)
-    ids = set(owned) | declared
-    users = db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True))) if ids else []
-    experts = [Expert(user, user.id in declared, owned.get(user.id, 0)) for user in users]
-    experts.sort(key=lambda e: (-e.score, e.user.name))
-    return experts[:limit]
+def who_knows(skill_slug: str, limit: int = 10) -> list:
+    """People ranked by evidence for a skill: delegates to the spaces issue's ranking (marketplace.people)."""
+    from marketplace.people.services import who_knows as ranked
+
+    # No viewer: accepted answers count only in open spaces, so search never leaks private ones.
+    return ranked(skill_slug, viewer=None, limit=limit)
 
 
 def _declared(skill_id: int) -> set[int]:
