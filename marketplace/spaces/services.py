@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
@@ -50,11 +50,30 @@ def listed_spaces_clause(viewer: User) -> ColumnElement[bool]:
     return or_(Space.visibility != "private", Space.id.in_(_active_space_ids(viewer)))
 
 
+MEMO = "space_memberships"
+
+
 def membership_of(user: User | None, space: Space) -> Membership | None:
-    """The user's membership row in the space, read fresh from the database."""
+    """The user's membership row in the space; remembered only until the session's next commit or rollback."""
     if not _signed_in(user):
         return None
-    return db.session.scalar(select(Membership).where(Membership.space_id == space.id, Membership.user_id == user.id))
+    # A thread page asks the policy several times per post; one query per page is enough, and
+    # forgetting on every commit keeps membership changes effective at once.
+    memo = db.session.info.setdefault(MEMO, {})
+    key = (user.id, space.id)
+    if key not in memo:
+        memo[key] = db.session.scalar(
+            select(Membership).where(Membership.space_id == space.id, Membership.user_id == user.id)
+        )
+    return memo[key]
+
+
+def _forget_memberships(session, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's signature
+    session.info.pop(MEMO, None)
+
+
+for _moment in ("after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(db.session, _moment, _forget_memberships)
 
 
 # ------------------------------------------------------------------- lifecycle
