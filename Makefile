@@ -31,6 +31,7 @@ migrate: install
 
 seed: migrate
 	$(BIN)/flask --app marketplace seed --demo
+	$(BIN)/flask --app marketplace search ensure
 
 run: seed
 	@$(BIN)/flask --app marketplace demo-logins

@@ -63,6 +63,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, admin_bp, catalog_bp, curation_bp, media_bp, notifications_bp, ops_bp):
         app.register_blueprint(blueprint)
+    from marketplace.submissions.views import register as register_submissions
+
+    register_submissions(app)
     from marketplace.people.views import bp as people_bp
     from marketplace.spaces.views import bp as spaces_bp
 

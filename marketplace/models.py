@@ -14,6 +14,13 @@ from marketplace.catalog.models import (
 )
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
+from marketplace.submissions.models import (  # noqa: F401  (registers the tables)
+    ConfidentialTerm,
+    Submission,
+    SubmissionEvent,
+    SubmissionVersion,
+    TrustedContributor,
+)
 from marketplace.notifications.models import Notification
 from marketplace.people.models import Endorsement
 from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread

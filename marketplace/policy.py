@@ -11,6 +11,8 @@ from flask_login import current_user
 HIDDEN_ON_DENIAL = {"view_item", "view_collection", "view_media"}
 # Spaces: a private or members-only space must look absent to outsiders.
 HIDDEN_ON_DENIAL |= {"view_space", "answer_invitation"}
+# Submissions: drafts, pending and rejected work must look absent to outsiders.
+HIDDEN_ON_DENIAL |= {"view_submission", "review_submission"}
 
 
 def _signed_in(user: Any) -> bool:
@@ -45,6 +47,8 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return user.is_admin
     if action == "view_media":
         return target is None or can(user, "view_item", target)
+    if action in SUBMISSION_ACTIONS:
+        return _submission_can(user, action, target)
     if action in SPACE_ACTIONS:
         return _space_can(user, action, target)
     return False
@@ -104,6 +108,32 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
         return target.kind == "question" and (host or target.author_id == user.id)
     if action == "manage_experiment":
         return host or target.owner_id == user.id
+    return False
+
+
+SUBMISSION_ACTIONS = {
+    "submit", "view_submission", "edit_submission", "comment_submission", "review_queue",
+    "review_submission", "decide_submission", "escalations", "manage_trusted", "manage_terms",
+}
+
+
+def _submission_can(user: Any, action: str, target: Any) -> bool:
+    """Submission rules: the submitter, the department's champions, curators and admins."""
+    if action == "submit":
+        return True
+    if action == "review_queue":
+        return user.is_champion or _staff(user)
+    if action in {"escalations", "manage_trusted", "manage_terms"}:
+        return _staff(user)
+    reviewer = _staff(user) or user.champions(target.department_id)
+    if action in {"view_submission", "comment_submission"}:
+        return reviewer or target.submitter_id == user.id
+    if action == "edit_submission":
+        return target.submitter_id == user.id and target.editable
+    if action == "review_submission":
+        return reviewer
+    if action == "decide_submission":  # only the claimant, and never on one's own work
+        return reviewer and target.state == "pending" and target.claimed_by_id == user.id != target.submitter_id
     return False
 
 

@@ -125,3 +125,6 @@ def as_role(app, base):
         return client
 
     return sign_in
+
+
+from tests.search_fixtures import demo, indexed, search_index  # noqa: E402,F401  (search fixtures, shared)

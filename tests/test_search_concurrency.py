@@ -6,7 +6,6 @@ import multiprocessing
 
 from marketplace.search import admin
 from marketplace.search.hooks import index_for
-from tests.search_fixtures import indexed  # noqa: F401
 
 WORKERS = 4
 ITEMS_EACH = 12
@@ -45,8 +44,8 @@ def test_four_processes_write_at_once_and_nothing_is_lost(app, indexed, caplog):
     assert not problems, problems
     assert all(process.exitcode == 0 for process in processes)
     searcher = index_for(app).searcher()
-    from marketplace.search.documents import published_count
     from marketplace.extensions import db
+    from marketplace.search.documents import published_count
 
     assert published_count(db.session) == 3 + WORKERS * ITEMS_EACH
     assert searcher.doc_count() == published_count(db.session)

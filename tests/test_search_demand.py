@@ -10,7 +10,6 @@ from marketplace.extensions import db
 from marketplace.search import demand
 from marketplace.search.models import ContentRequest, SearchDemand
 from marketplace.timeutil import utcnow
-from tests.search_fixtures import indexed  # noqa: F401
 
 
 def rows() -> list[SearchDemand]:

@@ -6,7 +6,6 @@ from marketplace.extensions import db
 from marketplace.search import admin, services
 from marketplace.search.hooks import index_for
 from tests import factories
-from tests.search_fixtures import indexed, search_index  # noqa: F401
 
 
 def found(text: str, user) -> list[str]:

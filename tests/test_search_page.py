@@ -7,7 +7,6 @@ import re
 from marketplace.extensions import db
 from marketplace.search.hooks import index_for
 from tests import factories
-from tests.search_fixtures import indexed, search_index  # noqa: F401
 
 
 def slugs(response) -> list[str]:

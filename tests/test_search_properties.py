@@ -6,8 +6,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.search_fixtures import indexed  # noqa: F401
-
 NASTY = [
     '"', '""', '"expense', "title:expense", "body:*", "*", "?", "ex*", "exp?nse", "a:b:c", "(", ")", "AND", "OR NOT",
     "expense AND", "NOT", "~", "expense~2", "^", "title:(", "[a TO z]", "{", "\\", "%", "_", "' OR 1=1 --",

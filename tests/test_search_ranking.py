@@ -6,8 +6,6 @@ import re
 
 import pytest
 
-from tests.search_fixtures import demo  # noqa: F401
-
 # What an employee types (often mid-word) -> the item that must be first.
 OBVIOUS = [
     ("expense claim rej", "expense-claim-rejected-what-now"),

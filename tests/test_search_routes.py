@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.search_fixtures import indexed  # noqa: F401
-from tests.test_route_matrix import EXTRA_ROUTES, Route, _cases, _outcome, _request, signed_in, staff_only
+from tests.test_route_matrix import (
+    EXTRA_ROUTES,
+    Route,
+    _cases,
+    _outcome,
+    _request,
+    signed_in,
+    staff_only,
+)
 
 SEARCH_ROUTES: dict[str, Route] = {
     "search.search": Route(lambda b: "/search?q=expense&moment=solve", signed_in()),

@@ -9,6 +9,7 @@ Layout under SEARCH_INDEX_DIR:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -119,10 +120,9 @@ class SearchIndex:
 
     def _close(self) -> None:
         if self._searcher is not None:
-            try:
+            # Closing a broken reader must not mask why it broke.
+            with contextlib.suppress(Exception):
                 self._searcher.close()
-            except Exception:  # noqa: BLE001 - closing a broken reader must not mask the cause
-                pass
         self._searcher = self._index = self._name = None
 
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
@@ -30,6 +30,14 @@ LOW_RESULTS = 2  # this many results or fewer counts as "looked for, not found"
 FACET_SHOWN = 8
 FACET_TITLES = {"moment": "Moment of need", "type": "Type", "kpi": "KPI", "skill": "Skill", "department": "Department"}
 MARKDOWN_NOISE = re.compile(r"\]\([^)]*\)|[*_#>`|\[\]]+")
+
+
+class LazyOr(wq.Or):
+    """An OR that streams postings (binary union tree) instead of preloading every posting list."""
+
+    # Whoosh's automatic choice preloads whole posting lists into arrays: fine for big
+    # batch queries, far too slow for a ten-result query on every keystroke.
+    matcher_type = wq.Or.DEFAULT_MATCHER
 
 
 @dataclass
@@ -126,7 +134,7 @@ def term_groups(terms: Terms) -> list[list[tuple[str, str]]]:
 def facet_labels() -> dict[str, dict[str, str]]:
     """Display names for every facet value, by facet."""
     def names(model, attribute="name"):
-        return dict(db.session.execute(select(model.slug, getattr(model, attribute))).tuples().all())
+        return {slug: name for slug, name in db.session.execute(select(model.slug, getattr(model, attribute)))}
 
     return {
         "moment": names(Moment, "shelf_title"), "type": dict(ITEM_TYPES), "kpi": names(KPI),
@@ -206,7 +214,7 @@ def _top(searcher, groups, request: SearchRequest, matched: int) -> list[int]:
             docnums.append(top)
             matched ^= 1 << top
         return docnums
-    clauses = [wq.Or([wq.Term(name, text) for name, text in group]) for group in groups]
+    clauses = [LazyOr([wq.Term(name, text) for name, text in group]) for group in groups]
     clauses += [wq.Term(facet, slug) for facet, slug in request.filters.items()]
     return [hit.docnum for hit in searcher.search(wq.And(clauses), limit=limit)]
 
@@ -304,8 +312,6 @@ def related_collections(text: str, limit: int = 3) -> list[Collection]:
     if wanted:
         likes = [func.lower(Collection.title).like(f"%{stem(w)}%") for w in wanted]
         likes += [func.lower(Collection.intent).like(f"%{stem(w)}%") for w in wanted]
-        from sqlalchemy import or_
-
         found = list(db.session.scalars(query.where(or_(*likes)).limit(limit)))
     if not found:
         found = list(db.session.scalars(query.where(Collection.featured.is_(True)).limit(limit)))

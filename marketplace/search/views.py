@@ -9,7 +9,13 @@ from flask_login import current_user, login_required
 from marketplace.htmx import render, see_other, wants_fragment
 from marketplace.policy import require
 from marketplace.search import admin, demand, hooks, people, services
-from marketplace.search.forms import ContentRequestForm, DemandForm, ResolveForm, parse_request, parse_tab
+from marketplace.search.forms import (
+    ContentRequestForm,
+    DemandForm,
+    ResolveForm,
+    parse_request,
+    parse_tab,
+)
 
 bp = Blueprint("search", __name__, cli_group="search")
 
