@@ -37,9 +37,10 @@ def render_fragment(fragment: str, /, status: int = 200, **context) -> Response:
 def see_other(location: str) -> Response:
     """Redirect with 303 so a POST is followed by a GET, for htmx and plain forms alike."""
     if wants_fragment():
-        # htmx follows redirects inside XHR and would swap a whole page into a fragment.
+        # htmx would follow a 303 inside its XHR and swap a whole page into a fragment;
+        # HX-Redirect makes the browser load the new page in full instead.
         response = make_response("", 200)
-        response.headers["HX-Location"] = location
+        response.headers["HX-Redirect"] = location
         return response
     return redirect(location, code=303)
 
