@@ -36,6 +36,12 @@ def from_environment() -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
         "SEED_DEMO": _env_bool("SEED_DEMO", development),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 12),
+        # Submissions: upload and review limits, stated on the /submit form.
+        "SUBMISSION_MAX_UPLOAD_MB": _env_int("SUBMISSION_MAX_UPLOAD_MB", 250),
+        "SUBMISSION_MAX_VIDEO_SECONDS": _env_int("SUBMISSION_MAX_VIDEO_SECONDS", 20 * 60),
+        "SUBMISSION_MAX_IMAGE_PIXELS": _env_int("SUBMISSION_MAX_IMAGE_PIXELS", 40_000_000),
+        "REVIEW_SLA_WORKING_DAYS": _env_int("REVIEW_SLA_WORKING_DAYS", 3),
+        "SCREENING_PHONE_REGION": os.environ.get("SCREENING_PHONE_REGION", "US"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
     }

@@ -161,4 +161,7 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     from marketplace.spaces.seed import load_spaces
 
     load_spaces(created)
+    from marketplace.submissions.seed import seed_submissions
+
+    created += Counter(submissions=seed_submissions())  # += drops a zero count
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

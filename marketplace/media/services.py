@@ -40,6 +40,17 @@ def register_file(data: bytes, *, kind: str, content_type: str, extension: str, 
     return media
 
 
+def register_path(source: Path, *, kind: str, content_type: str, extension: str, **fields) -> MediaFile:
+    """Move a finished file (same file system) under a new name and add (not commit) its row."""
+    media = MediaFile(
+        kind=kind, content_type=content_type, storage_name=new_storage_name(extension),
+        size_bytes=source.stat().st_size, **fields,
+    )
+    source.replace(path_for(media))  # a rename: large files are never read into memory
+    db.session.add(media)
+    return media
+
+
 def owning_item(media: MediaFile) -> Item | None:
     """The catalog item that shows this file, if any."""
     query = select(Item).where(or_(Item.media_id == media.id, Item.poster_id == media.id))

@@ -1,0 +1,1 @@
+"""Quick Learn uploads, screening and the champions' review queues."""

@@ -1,0 +1,95 @@
+"""Forms for submitting, reviewing and curating submissions (CSRF comes from Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from marketplace.catalog.models import ITEM_TYPES
+
+DECISIONS = [("approve", "Approve and publish"), ("changes", "Request changes"), ("reject", "Reject")]
+
+
+class SubmissionForm(FlaskForm):
+    type = RadioField("What are you sharing?", choices=list(ITEM_TYPES.items())[::-1], default="quick_learn",
+                      validators=[InputRequired()])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField("Summary: what will someone be able to do?", validators=[Length(max=500)])
+    moment_id = SelectField("Moment of need", coerce=int, validators=[InputRequired()])
+    kpi_ids = SelectMultipleField("KPIs it serves", coerce=int, validators=[Optional()])
+    skill_ids = SelectMultipleField("Skills", coerce=int, validators=[Optional()])
+    department_id = SelectField("Department (its champions review it)", coerce=int, validators=[InputRequired()])
+    file = FileField("Video, image or PDF")
+    transcript = TextAreaField("Transcript or captions (optional)", validators=[Length(max=20_000)])
+    body = TextAreaField("Job aid (Markdown)", validators=[Length(max=50_000)])
+    steps = TextAreaField("Checklist steps, one per line", validators=[Length(max=20_000)])
+    save_draft = SubmitField("Save draft")
+    submit_review = SubmitField("Submit for review")
+
+    @property
+    def step_lines(self) -> list[str]:
+        """The checklist steps the person typed, blank lines dropped."""
+        return [line.strip() for line in (self.steps.data or "").splitlines() if line.strip()]
+
+    def submitting(self) -> bool:
+        """True when the person pressed "Submit for review" rather than "Save draft"."""
+        return bool(self.submit_review.data)
+
+    def validate_for_submit(self, has_media: bool) -> bool:
+        """A draft needs a title; a submission needs everything its type needs."""
+        ok = True
+        if not self.summary.data or not self.summary.data.strip():
+            self.summary.errors.append("Write a one-line summary.")
+            ok = False
+        if not self.kpi_ids.data:
+            self.kpi_ids.errors.append("Choose at least one KPI this serves.")
+            ok = False
+        if self.type.data == "quick_learn" and not has_media and not self.file.data:
+            self.file.errors.append("Choose the video, image or PDF to share.")
+            ok = False
+        if self.type.data == "job_aid" and not (self.body.data or "").strip():
+            self.body.errors.append("Write the job aid.")
+            ok = False
+        if self.type.data == "checklist" and not self.step_lines:
+            self.steps.errors.append("Add at least one step.")
+            ok = False
+        for line in self.step_lines:
+            if len(line) > 300:
+                self.steps.errors.append("Keep each step under 300 characters.")
+                ok = False
+                break
+        return ok
+
+
+class PreviewForm(FlaskForm):
+    body = TextAreaField("Job aid (Markdown)", validators=[Length(max=50_000)])
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField("Decision", choices=DECISIONS, validators=[InputRequired(message="Choose a decision.")])
+    note = TextAreaField("Reason or comments for the submitter", validators=[Length(max=5000)])
+
+    def validate_note(self, field) -> None:
+        """Rejections need a reason and change requests need comments."""
+        if self.decision.data in {"reject", "changes"} and not (field.data or "").strip():
+            needed = "a reason" if self.decision.data == "reject" else "comments saying what to change"
+            raise ValidationError(f"Give {needed}.")
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField("Comment", validators=[DataRequired(), Length(max=5000)])
+
+
+class ActionForm(FlaskForm):
+    """A bare form for one-button actions (claim, release, remove): only the CSRF token."""
+
+
+class TrustedForm(FlaskForm):
+    user_id = SelectField("Person", coerce=int, validators=[InputRequired()])
+    department_id = SelectField("Department", coerce=int, validators=[InputRequired()])
+
+
+class TermForm(FlaskForm):
+    term = StringField("Confidential term", validators=[DataRequired(), Length(min=2, max=120)])

@@ -1,0 +1,282 @@
+"""The media pipeline: decide the type by content, clean it, measure it, make previews.
+
+Everything here works on files in a work directory and never on request objects, so the
+same code serves uploads, the seed and the tests. Any refusal raises MediaRejected with
+a message written for the person who chose the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import filetype
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
+FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+CHUNK = 1024 * 1024
+MAX_NAME_LENGTH = 200
+THUMBNAIL_SIZE = (640, 640)
+
+# Detected content type -> (kind, stored extension, file-name extensions that may claim it).
+ALLOWED = {
+    "video/mp4": ("video", "mp4", {"mp4", "m4v"}),
+    "video/webm": ("video", "webm", {"webm"}),
+    "image/jpeg": ("image", "jpg", {"jpg", "jpeg"}),
+    "image/png": ("image", "png", {"png"}),
+    "image/webp": ("image", "webp", {"webp"}),
+    "application/pdf": ("pdf", "pdf", {"pdf"}),
+}
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+CONTAINERS = {"video/mp4": "mp4", "video/webm": "webm"}  # ffprobe format_name must mention it
+ALLOWED_EXTENSIONS = sorted({ext for _, _, names in ALLOWED.values() for ext in names})
+
+# Markup or script inside an image or PDF means a polyglot, whatever the pixels look like.
+ACTIVE_MARKERS = [b"<script", b"<html", b"<body", b"<iframe", b"<svg", b"<?php", b"javascript:", b"onerror="]
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
+
+
+class MediaRejected(ValueError):
+    """A file we refuse, with the message to show and the HTTP status to use."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Limits:
+    """Configurable limits, stated on the form."""
+
+    max_bytes: int
+    max_video_seconds: int
+    max_image_pixels: int
+
+
+@dataclass
+class Output:
+    """One cleaned file in the work directory, ready to be registered."""
+
+    path: Path
+    kind: str
+    content_type: str
+    extension: str
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+
+
+@dataclass
+class Result:
+    """What an upload became: the main file, an optional poster or thumbnail, the display name."""
+
+    main: Output
+    preview: Output | None
+    original_name: str
+    outputs: list[Output] = field(default_factory=list)
+
+
+def check_name(name: str | None) -> str:
+    """Return the display name, or refuse names that are paths, hide control bytes or are too long."""
+    if not name:
+        raise MediaRejected("Choose a file to upload.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise MediaRejected("The file name contains a control character (such as NUL or a line break). Rename the file and try again.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise MediaRejected(f"The file name is {len(name)} characters long; rename it to at most {MAX_NAME_LENGTH} characters.")
+    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
+        raise MediaRejected("The file name looks like a path (it contains / \\ or ..). Rename the file and try again.")
+    return name
+
+
+def sniff(path: Path) -> str | None:
+    """The content type told by the file's magic bytes (its name plays no part)."""
+    kind = filetype.guess(str(path))
+    return kind.mime if kind else None
+
+
+def process(source: Path, name: str | None, workdir: Path, limits: Limits) -> Result:
+    """Check and clean one upload; outputs land in `workdir` and are removed on refusal."""
+    display_name = check_name(name)
+    size = source.stat().st_size
+    if size == 0:
+        raise MediaRejected("The file is empty (0 bytes).")
+    if size > limits.max_bytes:
+        raise MediaRejected(f"The file is {size / 2**20:.0f} MB; the limit is {limits.max_bytes // 2**20} MB.", 413)
+    mime = sniff(source)
+    if mime not in ALLOWED:
+        raise MediaRejected(
+            "We could not recognise this file as an MP4 or WebM video, a JPEG, PNG or WebP image, or a PDF. "
+            "Its contents decide, not its name.", 415,
+        )
+    kind, extension, name_extensions = ALLOWED[mime]
+    claimed = display_name.rsplit(".", 1)[-1].lower() if "." in display_name else ""
+    if claimed not in name_extensions:
+        raise MediaRejected(
+            f"The file contains {kind} data ({mime}) but its name ends in “.{claimed}”. "
+            f"Name it with one of: {', '.join('.' + e for e in sorted(name_extensions))}.", 415,
+        )
+    outputs: list[Output] = []
+    try:
+        if kind == "image":
+            main, preview = _image(source, mime, workdir, limits, outputs)
+        elif kind == "video":
+            main, preview = _video(source, mime, workdir, limits, outputs)
+        else:
+            main, preview = _pdf(source, workdir, outputs), None
+    except BaseException:
+        discard(outputs)
+        raise
+    return Result(main, preview, display_name, outputs)
+
+
+def discard(outputs: list[Output]) -> None:
+    """Remove outputs that will not be registered."""
+    for output in outputs:
+        output.path.unlink(missing_ok=True)
+
+
+def _new_output(workdir: Path, outputs: list[Output], kind: str, content_type: str, extension: str) -> Output:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"out-{secrets.token_hex(12)}.{extension}"
+    output = Output(path, kind, content_type, extension)
+    outputs.append(output)
+    return output
+
+
+def refuse_active_content(path: Path, extra: re.Pattern[bytes] | None = None) -> None:
+    """Refuse files that carry markup, script or (for PDFs) active content anywhere in them."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            window = (tail + chunk).lower()
+            if any(marker in window for marker in ACTIVE_MARKERS) or (extra and extra.search(tail + chunk)):
+                raise MediaRejected(
+                    "This file contains embedded script or web markup (an image/script polyglot or an active PDF). "
+                    "Export it again from your camera or editor and upload that.", 415,
+                )
+            tail = chunk[-32:]
+
+
+def _image(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list[Output]):
+    refuse_active_content(source)
+    pillow_format = PILLOW_FORMATS[mime]
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source, formats=[pillow_format]) as opened:
+                if opened.width * opened.height > limits.max_image_pixels:
+                    raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
+                opened.load()
+                upright = ImageOps.exif_transpose(opened)
+                mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(upright) else "RGBA"
+                converted = upright.convert(mode)
+    except MediaRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaRejected("This image declares far more pixels than any photo (a decompression bomb) and was refused.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise MediaRejected(f"This image is damaged or incomplete and could not be read ({type(error).__name__}).") from None
+    # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over.
+    clean = Image.frombytes(converted.mode, converted.size, converted.tobytes())
+    main = _new_output(workdir, outputs, "image", mime, ALLOWED[mime][1])
+    options = {"JPEG": {"quality": 88}, "PNG": {}, "WEBP": {"quality": 85}}[pillow_format]
+    clean.save(main.path, pillow_format, **options)
+    main.width, main.height = clean.size
+    thumb = _new_output(workdir, outputs, "thumbnail", "image/webp", "webp")
+    clean.thumbnail(THUMBNAIL_SIZE)
+    clean.save(thumb.path, "WEBP", quality=80)
+    thumb.width, thumb.height = clean.size
+    return main, thumb
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands() or "transparency" in image.info
+
+
+def _too_many_pixels(width: int, height: int, limits: Limits) -> str:
+    return f"This image is {width} × {height} pixels; the limit is {limits.max_image_pixels / 1e6:.0f} megapixels."
+
+
+def probe(path: Path) -> dict:
+    """Container facts from ffprobe: format name, duration and streams."""
+    command = [
+        FFPROBE, "-v", "error", "-show_entries",
+        "format=format_name,duration:stream=codec_type,codec_name,width,height,duration", "-of", "json", str(path),
+    ]
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        raise MediaRejected("We could not read this video.") from None
+    if result.returncode != 0:
+        raise MediaRejected("This video is damaged or incomplete and could not be read.")
+    return json.loads(result.stdout or b"{}")
+
+
+def _duration(facts: dict) -> float | None:
+    candidates = [facts.get("format", {}).get("duration")]
+    candidates += [s.get("duration") for s in facts.get("streams", [])]
+    values = []
+    for value in candidates:
+        try:
+            values.append(float(value))
+        except (TypeError, ValueError):
+            continue
+    return max(values) if values else None
+
+
+def _run(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, capture_output=True, timeout=600, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _video(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list[Output]):
+    facts = probe(source)
+    if CONTAINERS[mime] not in facts.get("format", {}).get("format_name", ""):
+        raise MediaRejected("This video's container is not MP4 or WebM.", 415)
+    video = next((s for s in facts.get("streams", []) if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise MediaRejected("This file has no video track.")
+    seconds = _duration(facts)
+    if seconds is None:
+        raise MediaRejected("We could not read how long this video is.")
+    if seconds > limits.max_video_seconds:
+        raise MediaRejected(
+            f"This video is {seconds / 60:.1f} minutes long; the limit is {limits.max_video_seconds / 60:g} minutes.", 413
+        )
+    extension = ALLOWED[mime][1]
+    main = _new_output(workdir, outputs, "video", mime, extension)
+    # Remux without re-encoding: drops metadata (phones write GPS there) and moves the index up front.
+    remux = [FFMPEG, "-v", "error", "-y", "-i", str(source), "-map", "0:v", "-map", "0:a?", "-c", "copy",
+             "-map_metadata", "-1", "-map_chapters", "-1"]
+    remux += ["-movflags", "+faststart", "-f", "mp4"] if extension == "mp4" else ["-f", "webm"]
+    if not _run([*remux, str(main.path)]):
+        raise MediaRejected("This video could not be processed; try exporting it again as MP4 or WebM.")
+    main.width, main.height, main.duration_seconds = video.get("width"), video.get("height"), round(seconds, 2)
+    poster = _new_output(workdir, outputs, "poster", "image/jpeg", "jpg")
+    at = f"{min(1.0, seconds / 2):.2f}"
+    grab = [FFMPEG, "-v", "error", "-y", "-ss", at, "-i", str(main.path), "-frames:v", "1",
+            "-vf", "scale='min(640,iw)':-2", "-map_metadata", "-1", str(poster.path)]
+    if not _run(grab) or not poster.path.is_file() or poster.path.stat().st_size == 0:
+        outputs.remove(poster)
+        poster.path.unlink(missing_ok=True)
+        return main, None
+    return main, poster
+
+
+def _pdf(source: Path, workdir: Path, outputs: list[Output]) -> Output:
+    refuse_active_content(source, PDF_ACTIVE)
+    main = _new_output(workdir, outputs, "pdf", "application/pdf", "pdf")
+    shutil.copyfile(source, main.path)  # copies in chunks; the upload temp file goes away
+    return main

@@ -1,0 +1,521 @@
+"""Submission rules: save, screen, submit, claim, decide; queues, versions and trust.
+
+No flask.request in here: views parse, call one function, and render.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Department, User
+from marketplace.catalog.models import ITEM_TYPES, KPI, ChecklistStep, Item, MediaFile, Moment, Skill
+from marketplace.curation.services import unique_slug
+from marketplace.extensions import db
+from marketplace.media.services import path_for, register_path
+from marketplace.notifications.services import notify
+from marketplace.submissions import pipeline, screening
+from marketplace.submissions.models import (
+    ConfidentialTerm,
+    Submission,
+    SubmissionEvent,
+    SubmissionVersion,
+    TrustedContributor,
+)
+from marketplace.timeutil import today, utcnow
+
+# The state machine: draft -> pending -> approved / rejected / changes requested -> pending.
+TRANSITIONS = {
+    "draft": {"pending"},
+    "pending": {"approved", "rejected", "changes_requested"},
+    "changes_requested": {"pending"},
+    "rejected": {"pending"},
+    "approved": set(),
+}
+ITEM_STATUS = {"draft": "draft", "pending": "pending", "approved": "published",
+               "rejected": "draft", "changes_requested": "draft"}
+DECISION_STATES = {"approve": "approved", "reject": "rejected", "changes": "changes_requested"}
+EVENT_LABELS = {
+    "created": "Created", "submitted": "Submitted", "screened": "Screened", "claimed": "Claimed",
+    "released": "Released", "commented": "Commented", "approved": "Approved and published",
+    "rejected": "Rejected", "changes_requested": "Changes requested",
+}
+QUEUE_SORTS = {"oldest": "Oldest first", "newest": "Newest first", "flags": "Most flags first"}
+
+
+class InvalidTransition(ValueError):
+    """A state change the workflow does not allow."""
+
+
+class AlreadyClaimed(ValueError):
+    """Someone else is already reviewing this submission."""
+
+
+@dataclass
+class SubmissionData:
+    """What the submit form collected, already validated."""
+
+    type: str
+    title: str
+    summary: str
+    moment_id: int
+    department_id: int
+    kpi_ids: list[int] = field(default_factory=list)
+    skill_ids: list[int] = field(default_factory=list)
+    body: str = ""
+    steps: list[str] = field(default_factory=list)
+    transcript: str = ""
+
+
+@dataclass
+class Upload:
+    """An uploaded file already spooled to disk, and the name the browser gave it."""
+
+    path: Path
+    name: str | None
+
+
+def limits(config) -> pipeline.Limits:
+    """The upload limits from the app configuration."""
+    return pipeline.Limits(
+        max_bytes=int(config["SUBMISSION_MAX_UPLOAD_MB"]) * 2**20,
+        max_video_seconds=int(config["SUBMISSION_MAX_VIDEO_SECONDS"]),
+        max_image_pixels=int(config["SUBMISSION_MAX_IMAGE_PIXELS"]),
+    )
+
+
+def choices() -> dict[str, list[tuple[int, str]]]:
+    """Options for the submit form's select fields."""
+    def rows(model, order):
+        return [(row.id, row.name) for row in db.session.scalars(select(model).order_by(order))]
+
+    return {
+        "moment_id": [(m.id, m.shelf_title) for m in db.session.scalars(select(Moment).order_by(Moment.position))],
+        "kpi_ids": rows(KPI, KPI.name), "skill_ids": rows(Skill, Skill.name),
+        "department_id": rows(Department, Department.name),
+    }
+
+
+def get(submission_id: int) -> Submission | None:
+    """Load a submission with what its pages show."""
+    query = select(Submission).where(Submission.id == submission_id).options(
+        selectinload(Submission.events).selectinload(SubmissionEvent.actor),
+        selectinload(Submission.versions), selectinload(Submission.item).selectinload(Item.steps),
+    )
+    return db.session.scalar(query)
+
+
+def confidential_terms() -> list[str]:
+    """The terms curators maintain."""
+    return list(db.session.scalars(select(ConfidentialTerm.term).order_by(ConfidentialTerm.term)))
+
+
+def screen_fields(fields: dict[str, str], region: str) -> list[dict]:
+    """Screen some named texts against the rules and the confidential terms."""
+    return screening.as_dicts(screening.scan(fields, confidential_terms(), region))
+
+
+def _fields(item: Item) -> dict[str, str]:
+    return {
+        "title": item.title, "summary": item.summary, "body": item.body,
+        "steps": "\n".join(step.text for step in item.steps), "transcript": item.transcript,
+    }
+
+
+def _event(submission: Submission, kind: str, actor: User | None, text: str = "") -> None:
+    submission.events.append(SubmissionEvent(kind=kind, actor=actor, text=text[:5000], created_at=utcnow()))
+
+
+def _apply(item: Item, data: SubmissionData) -> None:
+    item.type, item.title, item.summary = data.type, data.title.strip(), data.summary.strip()
+    item.moment = db.session.get(Moment, data.moment_id)
+    item.department = db.session.get(Department, data.department_id)
+    item.body = data.body if data.type == "job_aid" else ""
+    item.transcript = data.transcript.strip() if data.type == "quick_learn" else ""
+    item.kpis = list(db.session.scalars(select(KPI).where(KPI.id.in_(data.kpi_ids))))
+    item.skills = list(db.session.scalars(select(Skill).where(Skill.id.in_(data.skill_ids))))
+    steps = data.steps if data.type == "checklist" else []
+    item.steps = [ChecklistStep(position=i, text=text[:300]) for i, text in enumerate(steps)]
+
+
+def _attach(item: Item, result: pipeline.Result, owner: User) -> tuple[list[Path], list[MediaFile]]:
+    """Register the cleaned files on the item; return new paths and the rows they replace."""
+    replaced = [m for m in (item.media, item.poster) if m is not None]
+    fields = {"original_name": result.original_name, "owner_id": owner.id}
+    main = result.main
+    item.media = register_path(main.path, kind=main.kind, content_type=main.content_type, extension=main.extension,
+                               width=main.width, height=main.height, duration_seconds=main.duration_seconds, **fields)
+    item.poster = None
+    if result.preview is not None:
+        pre = result.preview
+        item.poster = register_path(pre.path, kind=pre.kind, content_type=pre.content_type, extension=pre.extension,
+                                    width=pre.width, height=pre.height, **fields)
+    return [path_for(m) for m in (item.media, item.poster) if m is not None], replaced
+
+
+def save(user: User, data: SubmissionData, upload: Upload | None, config, workdir: Path,
+         submission: Submission | None = None, submit: bool = False) -> Submission:
+    """Create or update a submission (and its item), optionally submitting it; all or nothing.
+
+    The file is checked before anything touches the database, and every file written is
+    removed again if anything later fails, so a refusal leaves no row and no file behind.
+    """
+    result = pipeline.process(upload.path, upload.name, workdir, limits(config)) if upload else None
+    written: list[Path] = []
+    try:
+        if submission is None:
+            item = Item(slug=unique_slug(Item, data.title), owner=user, status="draft")
+            submission = Submission(item=item, submitter=user, department_id=data.department_id, state="draft")
+            db.session.add(submission)
+            _event(submission, "created", user, "Draft saved")
+        item = submission.item
+        with db.session.no_autoflush:  # the new item is incomplete until _apply has run
+            _apply(item, data)
+        submission.department_id = data.department_id
+        replaced: list[MediaFile] = []
+        if result is not None:
+            written, replaced = _attach(item, result, user)
+        if data.type != "quick_learn":
+            replaced += [m for m in (item.media, item.poster) if m is not None]
+            item.media = item.poster = None
+        db.session.flush()
+        findings = screen_fields(_fields(item), config.get("SCREENING_PHONE_REGION", "US"))
+        submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
+        if submit:
+            _submit(submission, user, findings)
+        old_paths = [path_for(m) for m in replaced]
+        for media in replaced:
+            db.session.delete(media)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        if result is not None:
+            pipeline.discard(result.outputs)
+        raise
+    for path in old_paths:  # only once the rows are gone for good
+        path.unlink(missing_ok=True)
+    return submission
+
+
+def transition(submission: Submission, to: str, actor: User | None, text: str = "") -> None:
+    """Move along the state machine, or raise InvalidTransition; keeps the item's status in step."""
+    if to not in TRANSITIONS.get(submission.state, set()):
+        raise InvalidTransition(f"A submission that is {submission.state_label.lower()} cannot become {to}.")
+    submission.state = to
+    submission.item.status = ITEM_STATUS[to]
+    if to == "pending":
+        submission.submitted_at = utcnow()
+        submission.claimed_by_id = submission.claimed_at = submission.decided_at = None
+    else:
+        submission.decided_at = utcnow()
+        submission.decision_note = text
+    if to == "approved":
+        item = submission.item
+        item.published_at = utcnow()  # search indexes items after commit when they become published
+        item.review_by = today() + timedelta(days=365)
+    _event(submission, to if to != "pending" else "submitted", actor, text)
+
+
+def snapshot(item: Item) -> str:
+    """The item as plain text, one section per field, for versions and diffs."""
+    media = item.media
+    lines = [
+        f"Title: {item.title}", f"Type: {ITEM_TYPES.get(item.type, item.type)}",
+        f"Department: {item.department.name if item.department else ''}",
+        f"Moment: {item.moment.shelf_title if item.moment else ''}",
+        "KPIs: " + ", ".join(k.name for k in item.kpis), "Skills: " + ", ".join(s.name for s in item.skills),
+    ]
+    if media is not None:
+        lines.append(f"File: {media.original_name} ({media.kind}, {media.size_bytes} bytes)")
+    lines += ["", "Summary:", item.summary]
+    if item.body:
+        lines += ["", "Body:", *item.body.splitlines()]
+    if item.steps:
+        lines += ["", "Steps:", *[f"{i + 1}. {s.text}" for i, s in enumerate(item.steps)]]
+    if item.transcript:
+        lines += ["", "Transcript:", *item.transcript.splitlines()]
+    return "\n".join(lines)
+
+
+def _describe(findings: list[dict]) -> str:
+    if not findings:
+        return "No personal data or confidential terms found."
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f["label"]] = counts.get(f["label"], 0) + 1
+    return "Flagged: " + ", ".join(f"{n} × {label.lower()}" for label, n in counts.items())
+
+
+def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
+    number = len(submission.versions) + 1
+    submission.versions.append(SubmissionVersion(number=number, snapshot=snapshot(submission.item),
+                                                 author_id=actor.id, created_at=utcnow()))
+    submission.item.version = number
+    transition(submission, "pending", actor, f"Version {number}")
+    _event(submission, "screened", None, _describe(findings))
+    if not findings and is_trusted(actor, submission.department_id):
+        transition(submission, "approved", None, "Published without review: trusted contributor, screening clean.")
+        _notify_decision(submission)
+
+
+def submit(submission: Submission, actor: User, config) -> Submission:
+    """Submit (or resubmit) a saved draft as it is."""
+    findings = screen_fields(_fields(submission.item), config.get("SCREENING_PHONE_REGION", "US"))
+    submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
+    _submit(submission, actor, findings)
+    db.session.commit()
+    return submission
+
+
+def claim(submission: Submission, reviewer: User) -> None:
+    """Claim a pending submission for review; a single UPDATE so two reviewers cannot both win."""
+    result = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.state == "pending", Submission.claimed_by_id.is_(None))
+        .values(claimed_by_id=reviewer.id, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(submission)
+        who = submission.claimed_by.name if submission.claimed_by else "someone"
+        raise AlreadyClaimed(f"{who} is already reviewing this submission.")
+    db.session.refresh(submission)
+    _event(submission, "claimed", reviewer)
+    db.session.commit()
+
+
+def release(submission: Submission, reviewer: User) -> None:
+    """Give a claimed submission back to the queue."""
+    submission.claimed_by_id = submission.claimed_at = None
+    _event(submission, "released", reviewer)
+    db.session.commit()
+
+
+def _notify_decision(submission: Submission) -> None:
+    messages = {
+        "approved": "“{}” is published. Thank you for sharing it!",
+        "rejected": "“{}” was not accepted: {}",
+        "changes_requested": "Changes were requested on “{}”: {}",
+    }
+    text = messages[submission.state].format(submission.item.title, submission.decision_note)
+    notify(submission.submitter_id, text, f"/submissions/{submission.id}")
+
+
+def decide(submission: Submission, reviewer: User, decision: str, note: str) -> None:
+    """Approve (publish), reject (with a reason) or request changes (with comments); notify the submitter."""
+    if decision not in DECISION_STATES:
+        raise InvalidTransition(f"Unknown decision {decision!r}.")
+    if decision in {"reject", "changes"} and not note.strip():
+        raise InvalidTransition("A rejection needs a reason and a change request needs comments.")
+    transition(submission, DECISION_STATES[decision], reviewer, note.strip())
+    _notify_decision(submission)
+    db.session.commit()
+
+
+def comment(submission: Submission, user: User, text: str) -> None:
+    """Add a comment to the timeline; the other side is notified."""
+    _event(submission, "commented", user, text.strip())
+    if user.id != submission.submitter_id:
+        notify(submission.submitter_id, f"{user.name} commented on “{submission.item.title}”.", f"/submissions/{submission.id}")
+    elif submission.claimed_by_id:
+        notify(submission.claimed_by_id, f"{user.name} replied on “{submission.item.title}”.", f"/review/{submission.id}")
+    db.session.commit()
+
+
+# Versions ------------------------------------------------------------------------------
+
+
+def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
+    """Line-by-line changes between two snapshots, as (kind, text) with kind add/remove/same/gap."""
+    rows = []
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        kind = {"+": "add", "-": "remove", "@": "gap"}.get(line[:1], "same")
+        rows.append((kind, line[1:] if kind != "gap" else "…"))
+    return rows
+
+
+def latest_changes(submission: Submission) -> tuple[int, int, list[tuple[str, str]]] | None:
+    """What changed between the last two versions: (old number, new number, diff rows)."""
+    if len(submission.versions) < 2:
+        return None
+    old, new = submission.versions[-2], submission.versions[-1]
+    return old.number, new.number, diff_lines(old.snapshot, new.snapshot)
+
+
+# Queues --------------------------------------------------------------------------------
+
+
+def overdue_cutoff(now: datetime, working_days: int) -> datetime:
+    """Submissions waiting since before this moment are overdue (weekends do not count)."""
+    moment, left = now, working_days
+    while left > 0:
+        moment -= timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Whole weekdays from start to end."""
+    days, moment = 0, start
+    while moment + timedelta(days=1) <= end and days < 10_000:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days += 1
+    return days
+
+
+@dataclass
+class QueueFilters:
+    """Validated queue filters."""
+
+    department: int | None = None
+    type: str | None = None
+    flagged: str | None = None  # "yes" / "no"
+    overdue: bool = False
+    sort: str = "oldest"
+
+
+def parse_queue_filters(args) -> QueueFilters:
+    """Turn query-string values into queue filters, ignoring anything unknown."""
+    dept = (args.get("department") or "").strip()
+    return QueueFilters(
+        department=int(dept) if dept.isdigit() else None,
+        type=args.get("type") if args.get("type") in ITEM_TYPES else None,
+        flagged=args.get("flagged") if args.get("flagged") in {"yes", "no"} else None,
+        overdue=args.get("overdue") == "1",
+        sort=args.get("sort") if args.get("sort") in QUEUE_SORTS else "oldest",
+    )
+
+
+def _scoped(user: User):
+    query = select(Submission).where(Submission.state == "pending")
+    if not (user.is_curator or user.is_admin):
+        query = query.where(Submission.department_id.in_([d.id for d in user.champion_of] or [-1]))
+    return query
+
+
+def queue(user: User, filters: QueueFilters, sla_days: int, now: datetime | None = None) -> list[Submission]:
+    """Pending submissions this reviewer may see: their departments, or all for curators."""
+    query = _scoped(user).options(
+        selectinload(Submission.item), selectinload(Submission.submitter),
+        selectinload(Submission.claimed_by), selectinload(Submission.department),
+    )
+    if filters.department:
+        query = query.where(Submission.department_id == filters.department)
+    if filters.type:
+        query = query.where(Submission.item.has(Item.type == filters.type))
+    if filters.flagged == "yes":
+        query = query.where(Submission.flag_count > 0)
+    elif filters.flagged == "no":
+        query = query.where(Submission.flag_count == 0)
+    if filters.overdue:
+        query = query.where(Submission.submitted_at < overdue_cutoff(now or utcnow(), sla_days))
+    order = {
+        "oldest": (Submission.submitted_at.asc(), Submission.id),
+        "newest": (Submission.submitted_at.desc(), Submission.id.desc()),
+        "flags": (Submission.flag_count.desc(), Submission.submitted_at.asc()),
+    }[filters.sort]
+    return list(db.session.scalars(query.order_by(*order)))
+
+
+def age_text(submission: Submission, now: datetime | None = None) -> str:
+    """How long a submission has waited, in words."""
+    if submission.submitted_at is None:
+        return "not submitted"
+    hours = int(((now or utcnow()) - submission.submitted_at).total_seconds() // 3600)
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours // 24} days"
+
+
+def pending_count(user: User) -> int:
+    """How many submissions wait in this reviewer's queues."""
+    return db.session.scalar(select(func.count()).select_from(_scoped(user).subquery())) or 0
+
+
+def is_overdue(submission: Submission, sla_days: int, now: datetime | None = None) -> bool:
+    """True when a pending submission has waited past the service level."""
+    return (submission.state == "pending" and submission.submitted_at is not None
+            and submission.submitted_at < overdue_cutoff(now or utcnow(), sla_days))
+
+
+def queue_departments(user: User) -> list[Department]:
+    """The departments a reviewer can filter by."""
+    if user.is_curator or user.is_admin:
+        return list(db.session.scalars(select(Department).order_by(Department.name)))
+    return list(user.champion_of)
+
+
+def mine(user: User) -> list[Submission]:
+    """The user's own submissions, newest first."""
+    query = (select(Submission).where(Submission.submitter_id == user.id)
+             .options(selectinload(Submission.item)).order_by(Submission.updated_at.desc()))
+    return list(db.session.scalars(query))
+
+
+# Trusted contributors and confidential terms --------------------------------------------
+
+
+def is_trusted(user: User, department_id: int) -> bool:
+    """True when the user is trusted in that department."""
+    return db.session.get(TrustedContributor, (user.id, department_id)) is not None
+
+
+def trusted() -> list[TrustedContributor]:
+    """Every trusted contributor, by department."""
+    query = select(TrustedContributor).options(selectinload(TrustedContributor.user),
+                                               selectinload(TrustedContributor.department))
+    return sorted(db.session.scalars(query), key=lambda t: (t.department.name, t.user.name))
+
+
+def trust(user_id: int, department_id: int, by: User) -> None:
+    """Mark a person trusted in a department (idempotent)."""
+    if db.session.get(TrustedContributor, (user_id, department_id)) is None:
+        db.session.add(TrustedContributor(user_id=user_id, department_id=department_id, granted_by_id=by.id))
+    db.session.commit()
+
+
+def untrust(user_id: int, department_id: int) -> None:
+    """Remove a trusted mark."""
+    db.session.execute(delete(TrustedContributor).where(
+        TrustedContributor.user_id == user_id, TrustedContributor.department_id == department_id))
+    db.session.commit()
+
+
+def people() -> list[tuple[int, str]]:
+    """Every active person, for the trusted-contributor form."""
+    return [(u.id, f"{u.name} ({u.email})") for u in db.session.scalars(select(User).where(User.active).order_by(User.name))]
+
+
+def terms() -> list[ConfidentialTerm]:
+    """Every confidential term."""
+    return list(db.session.scalars(select(ConfidentialTerm).order_by(ConfidentialTerm.term)))
+
+
+def add_term(term: str, by: User) -> None:
+    """Add a confidential term (idempotent, case-insensitive)."""
+    term = term.strip()
+    exists = db.session.scalar(select(ConfidentialTerm.id).where(func.lower(ConfidentialTerm.term) == term.lower()))
+    if exists is None:
+        db.session.add(ConfidentialTerm(term=term, created_by_id=by.id))
+    db.session.commit()
+
+
+def remove_term(term_id: int) -> None:
+    """Delete a confidential term."""
+    db.session.execute(delete(ConfidentialTerm).where(ConfidentialTerm.id == term_id))
+    db.session.commit()

@@ -1,0 +1,64 @@
+"""Uploads stream to disk in chunks, next to the media store, never into memory."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO
+
+from flask import Flask, Request, current_app
+from werkzeug.datastructures import FileStorage
+
+from marketplace.submissions.services import Upload
+
+SLACK_BYTES = 2 * 2**20  # room for the other form fields around the file
+
+
+def incoming_dir() -> Path:
+    """Where uploads are spooled and cleaned: inside UPLOAD_DIR, so finishing is a rename."""
+    path = Path(current_app.config["UPLOAD_DIR"]) / "incoming"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class SpoolingRequest(Request):
+    """Werkzeug's multipart parser writes each file part, chunk by chunk, to this stream.
+
+    Used as a mixin over whatever request class the app already has (htmx-flask's).
+    """
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None) -> IO[bytes]:
+        # Deleted when the request closes, so refused and abandoned uploads leave nothing behind.
+        return tempfile.NamedTemporaryFile(dir=incoming_dir(), prefix="upload-", suffix=".part")
+
+
+def init_app(app: Flask) -> None:
+    """Spool uploads to disk and cap request bodies at the configured upload size."""
+    if not issubclass(app.request_class, SpoolingRequest):
+        app.request_class = type("SpoolingRequest", (SpoolingRequest, app.request_class), {})
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["SUBMISSION_MAX_UPLOAD_MB"]) * 2**20 + SLACK_BYTES
+
+
+def upload_from(storage: FileStorage | None) -> Upload | None:
+    """The spooled file behind a form's file field, or None when no file was chosen."""
+    if storage is None or not isinstance(storage, FileStorage):
+        return None
+    stream = storage.stream
+    name = getattr(stream, "name", None)
+    if isinstance(name, str) and Path(name).is_file():
+        stream.flush()
+        return _chosen(Upload(Path(name), storage.filename))
+    # Any other stream (another request class): copy it to disk in chunks.
+    spool = tempfile.NamedTemporaryFile(dir=incoming_dir(), prefix="upload-", suffix=".part")
+    shutil.copyfileobj(stream, spool, 1024 * 1024)
+    spool.flush()
+    storage.stream = spool  # closed, and so deleted, with the request
+    return _chosen(Upload(Path(spool.name), storage.filename))
+
+
+def _chosen(upload: Upload) -> Upload | None:
+    # Browsers send an empty, nameless part when no file was chosen.
+    if not upload.name and upload.path.stat().st_size == 0:
+        return None
+    return upload

@@ -1,0 +1,365 @@
+"""Submit and follow a submission (/submit, /submissions) and review it (/review)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from marketplace.htmx import render, render_fragment, see_other
+from marketplace.policy import can, require
+from marketplace.submissions import services, uploads
+from marketplace.submissions.forms import (
+    ActionForm,
+    CommentForm,
+    DecisionForm,
+    PreviewForm,
+    SubmissionForm,
+    TermForm,
+    TrustedForm,
+)
+from marketplace.submissions.pipeline import MediaRejected
+from marketplace.submissions.screening import highlight
+
+bp = Blueprint("submissions", __name__)
+review_bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+@bp.record_once
+def _install(state) -> None:
+    uploads.init_app(state.app)
+
+
+@bp.app_context_processor
+def _nav_helpers() -> dict:
+    def review_pending_count() -> int:
+        return services.pending_count(current_user) if can(current_user, "review_queue") else 0
+
+    return {"review_pending_count": review_pending_count, "highlight_finding": highlight,
+            "submission_age": services.age_text, "event_labels": services.EVENT_LABELS}
+
+
+# Submitting ---------------------------------------------------------------------------
+
+
+def _form(**kwargs) -> SubmissionForm:
+    form = SubmissionForm(**kwargs)
+    for name, options in services.choices().items():
+        getattr(form, name).choices = options
+    return form
+
+
+def _prefill(submission) -> dict:
+    item = submission.item
+    return {
+        "type": item.type, "title": item.title, "summary": item.summary, "moment_id": item.moment_id,
+        "department_id": submission.department_id, "kpi_ids": [k.id for k in item.kpis],
+        "skill_ids": [s.id for s in item.skills], "body": item.body, "transcript": item.transcript,
+        "steps": "\n".join(step.text for step in item.steps),
+    }
+
+
+def _data(form: SubmissionForm) -> services.SubmissionData:
+    return services.SubmissionData(
+        type=form.type.data, title=form.title.data, summary=form.summary.data or "", moment_id=form.moment_id.data,
+        department_id=form.department_id.data, kpi_ids=form.kpi_ids.data or [], skill_ids=form.skill_ids.data or [],
+        body=form.body.data or "", steps=form.step_lines, transcript=form.transcript.data or "",
+    )
+
+
+def _form_page(form, submission=None, status: int = 200, findings=None) -> Response:
+    cfg = current_app.config
+    return render(
+        "submissions/submit.html", "submissions/_form.html", status=status, form=form, submission=submission,
+        findings=findings if findings is not None else (submission.findings if submission else []),
+        limits={"mb": cfg["SUBMISSION_MAX_UPLOAD_MB"], "minutes": cfg["SUBMISSION_MAX_VIDEO_SECONDS"] / 60,
+                "megapixels": cfg["SUBMISSION_MAX_IMAGE_PIXELS"] / 1e6},
+    )
+
+
+def _save(form: SubmissionForm, submission=None) -> Response:
+    """Validate, run the pipeline and save; re-render with 422 (or the pipeline's 4xx) on problems."""
+    has_media = bool(submission and submission.item.media_id)
+    submitting = form.submitting()
+    if not form.validate() or (submitting and not form.validate_for_submit(has_media)):
+        return _form_page(form, submission, 422)
+    upload = uploads.upload_from(form.file.data) if form.type.data == "quick_learn" else None
+    try:
+        saved = services.save(current_user, _data(form), upload, current_app.config, uploads.incoming_dir(),
+                              submission=submission, submit=submitting)
+    except MediaRejected as problem:
+        form.file.errors.append(problem.message)
+        return _form_page(form, submission, problem.status)
+    if saved.state == "approved":
+        flash("Published: you are a trusted contributor and screening found nothing.", "success")
+    elif submitting:
+        flash("Submitted for review. You'll be notified of the decision.", "success")
+    else:
+        flash("Draft saved. Finish it whenever you're ready.", "success")
+    return see_other(url_for("submissions.detail", submission_id=saved.id))
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@login_required
+def new() -> Response:
+    """Share a Quick Learn, job aid or checklist."""
+    require("submit")
+    form = _form()
+    if request.method == "POST":
+        return _save(form)
+    if current_user.department_id and not form.department_id.data:
+        form.department_id.data = current_user.department_id
+    return _form_page(form)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error) -> Response:
+    """Over MAX_CONTENT_LENGTH: the body was never read, so say so on an empty form."""
+    form = _form(formdata=None)
+    form.file.errors = [
+        f"The upload is larger than the {current_app.config['SUBMISSION_MAX_UPLOAD_MB']} MB limit; nothing was saved."
+    ]
+    return _form_page(form, None, 413)
+
+
+def _own(submission_id: int, action: str = "view_submission"):
+    submission = services.get(submission_id) or abort(404)
+    require("view_submission", submission)  # 404 first, so outsiders learn nothing
+    require(action, submission)
+    return submission
+
+
+@bp.route("/submissions")
+@login_required
+def mine() -> Response:
+    """The signed-in person's submissions."""
+    return render("submissions/mine.html", submissions=services.mine(current_user))
+
+
+@bp.route("/submissions/<int:submission_id>")
+@login_required
+def detail(submission_id: int) -> Response:
+    """A submission: status, screening findings, what changed, and its timeline."""
+    submission = _own(submission_id)
+    return render("submissions/detail.html", **_detail_context(submission))
+
+
+def _detail_context(submission) -> dict:
+    sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
+    return {
+        "submission": submission, "item": submission.item, "changes": services.latest_changes(submission),
+        "comment_form": CommentForm(), "action_form": ActionForm(), "decision_form": DecisionForm(),
+        "overdue": services.is_overdue(submission, sla),
+    }
+
+
+@bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(submission_id: int) -> Response:
+    """Finish a draft, or change and resubmit after a decision."""
+    submission = _own(submission_id, "edit_submission")
+    form = _form(data=_prefill(submission)) if request.method == "GET" else _form()
+    if request.method == "POST":
+        return _save(form, submission)
+    return _form_page(form, submission)
+
+
+@bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])
+@login_required
+def submit(submission_id: int) -> Response:
+    """Submit a complete draft as it is."""
+    submission = _own(submission_id, "edit_submission")
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.submit(submission, current_user, current_app.config)
+    except services.InvalidTransition as problem:
+        abort(409, problem)
+    return see_other(url_for("submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/submissions/<int:submission_id>/comment", methods=["POST"])
+@login_required
+def comment(submission_id: int) -> Response:
+    """Comment on a submission (submitter and reviewers)."""
+    submission = _own(submission_id, "comment_submission")
+    form = CommentForm()
+    if not form.validate():
+        flash("Write a comment first.", "error")
+    else:
+        services.comment(submission, current_user, form.text.data)
+    back = request.form.get("back") == "review" and can(current_user, "review_submission", submission)
+    return see_other(url_for("review.detail" if back else "submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/submit/preview", methods=["POST"])
+@login_required
+def preview() -> Response:
+    """Live preview of the job aid markdown, sanitized exactly like published pages, with findings."""
+    form = PreviewForm()
+    if not form.validate():
+        abort(400)
+    body = form.body.data or ""
+    findings = services.screen_fields({"body": body}, current_app.config["SCREENING_PHONE_REGION"])
+    return render_fragment("submissions/_preview.html", body=body, findings=findings)
+
+
+# Reviewing ----------------------------------------------------------------------------
+
+
+@review_bp.route("")
+@login_required
+def queue() -> Response:
+    """The review queue: the champion's departments, or everything for curators."""
+    require("review_queue")
+    filters = services.parse_queue_filters(request.args)
+    sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
+    rows = services.queue(current_user, filters, sla)
+    return render("review/index.html", "review/_queue.html", rows=rows, filters=filters, sla=sla,
+                  departments=services.queue_departments(current_user), sorts=services.QUEUE_SORTS,
+                  is_overdue=lambda s: services.is_overdue(s, sla), escalation=False)
+
+
+@review_bp.route("/count")
+@login_required
+def count() -> Response:
+    """The pending count in the navigation, polled by htmx."""
+    require("review_queue")
+    return render_fragment("review/_count.html")
+
+
+@review_bp.route("/escalations")
+@login_required
+def escalations() -> Response:
+    """Curators' view of every overdue submission."""
+    require("escalations")
+    sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
+    rows = services.queue(current_user, services.QueueFilters(overdue=True), sla)
+    return render("review/escalations.html", rows=rows, sla=sla, is_overdue=lambda s: True, escalation=True)
+
+
+def _reviewable(submission_id: int):
+    submission = services.get(submission_id) or abort(404)
+    require("review_submission", submission)
+    return submission
+
+
+@review_bp.route("/<int:submission_id>")
+@login_required
+def detail(submission_id: int) -> Response:
+    """Review one submission: preview as published, findings, changes, timeline, decision."""
+    submission = _reviewable(submission_id)
+    return render("review/detail.html", **_detail_context(submission))
+
+
+@review_bp.route("/<int:submission_id>/claim", methods=["POST"])
+@login_required
+def claim(submission_id: int) -> Response:
+    """Claim a submission so nobody else reviews it at the same time."""
+    submission = _reviewable(submission_id)
+    if not ActionForm().validate():
+        abort(400)
+    if submission.submitter_id == current_user.id:
+        flash("You can't review your own submission.", "error")
+    else:
+        try:
+            services.claim(submission, current_user)
+        except services.AlreadyClaimed as problem:
+            flash(str(problem), "error")
+            return _review_page(submission, 409)
+    return see_other(url_for("review.detail", submission_id=submission.id))
+
+
+def _review_page(submission, status: int) -> Response:
+    return render("review/detail.html", status=status, **_detail_context(submission))
+
+
+@review_bp.route("/<int:submission_id>/release", methods=["POST"])
+@login_required
+def release(submission_id: int) -> Response:
+    """Give a claimed submission back to the queue."""
+    submission = _reviewable(submission_id)
+    if not ActionForm().validate():
+        abort(400)
+    if submission.claimed_by_id != current_user.id and not can(current_user, "escalations"):
+        abort(403)
+    services.release(submission, current_user)
+    return see_other(url_for("review.queue"))
+
+
+@review_bp.route("/<int:submission_id>/decide", methods=["POST"])
+@login_required
+def decide(submission_id: int) -> Response:
+    """Approve, reject (reason required) or request changes (comments required)."""
+    submission = _reviewable(submission_id)
+    require("decide_submission", submission)
+    form = DecisionForm()
+    if not form.validate():
+        context = _detail_context(submission) | {"decision_form": form}
+        return render("review/detail.html", "review/_decision.html", status=422, **context)
+    services.decide(submission, current_user, form.decision.data, form.note.data or "")
+    labels = {"approve": "Approved and published.", "reject": "Rejected.", "changes": "Changes requested."}
+    flash(f"{labels[form.decision.data]} The submitter has been notified.", "success")
+    return see_other(url_for("review.detail", submission_id=submission.id))
+
+
+@review_bp.route("/trusted", methods=["GET", "POST"])
+@login_required
+def trusted() -> Response:
+    """Curators mark people whose clean submissions publish without review."""
+    require("manage_trusted")
+    form = TrustedForm()
+    form.user_id.choices = services.people()
+    form.department_id.choices = services.choices()["department_id"]
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            services.trust(form.user_id.data, form.department_id.data, current_user)
+            return see_other(url_for("review.trusted"))
+        status = 422
+    return render("review/trusted.html", status=status, form=form, rows=services.trusted(), action_form=ActionForm())
+
+
+@review_bp.route("/trusted/<int:user_id>/<int:department_id>/remove", methods=["POST"])
+@login_required
+def untrust(user_id: int, department_id: int) -> Response:
+    """Remove a trusted mark."""
+    require("manage_trusted")
+    if not ActionForm().validate():
+        abort(400)
+    services.untrust(user_id, department_id)
+    return see_other(url_for("review.trusted"))
+
+
+@review_bp.route("/terms", methods=["GET", "POST"])
+@login_required
+def terms() -> Response:
+    """Curators maintain the confidential terms screening looks for."""
+    require("manage_terms")
+    form = TermForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            services.add_term(form.term.data, current_user)
+            return see_other(url_for("review.terms"))
+        status = 422
+    return render("review/terms.html", status=status, form=form, rows=services.terms(), action_form=ActionForm())
+
+
+@review_bp.route("/terms/<int:term_id>/remove", methods=["POST"])
+@login_required
+def remove_term(term_id: int) -> Response:
+    """Delete a confidential term."""
+    require("manage_terms")
+    if not ActionForm().validate():
+        abort(400)
+    services.remove_term(term_id)
+    return see_other(url_for("review.terms"))
+
+
+
+def register(app) -> None:
+    """Register the submit and review blueprints."""
+    app.register_blueprint(bp)
+    app.register_blueprint(review_bp)

@@ -1,0 +1,132 @@
+"""The media pipeline on generated files: cleaning, measuring, and refusing hostile input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+from PIL import Image
+
+from marketplace.submissions import pipeline
+from tests import media_fixtures as fx
+
+LIMITS = pipeline.Limits(max_bytes=5 * 2**20, max_video_seconds=20 * 60, max_image_pixels=40_000_000)
+
+
+def run(tmp_path, content: bytes, name: str, limits: pipeline.Limits = LIMITS) -> pipeline.Result:
+    source = tmp_path / "upload.part"
+    source.write_bytes(content)
+    return pipeline.process(source, name, tmp_path / "work", limits)
+
+
+def test_jpeg_exif_gps_and_comment_are_gone_from_the_stored_bytes(tmp_path):
+    original = fx.jpeg_with_exif()
+    assert b"Exif" in original and fx.CAMERA.encode() in original and fx.SECRET.encode() in original
+    result = run(tmp_path, original, "holiday.JPG")
+    stored = result.main.path.read_bytes()
+    for secret in (b"Exif", fx.CAMERA.encode(), fx.SECRET.encode(), b"GPS"):
+        assert secret not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif()
+        assert "comment" not in image.info
+        assert image.size == (32, 64)  # orientation 6 applied: the 64 × 32 photo is now upright
+    assert result.main.content_type == "image/jpeg" and result.main.extension == "jpg"
+
+
+def test_png_text_and_exif_chunks_are_gone(tmp_path):
+    original = fx.png_with_text()
+    assert fx.SECRET.encode() in original and b"eXIf" in original
+    stored = run(tmp_path, original, "diagram.png").main.path.read_bytes()
+    assert fx.SECRET.encode() not in stored and b"eXIf" not in stored and b"tEXt" not in stored
+
+
+def test_images_get_a_small_webp_thumbnail(tmp_path):
+    result = run(tmp_path, fx.webp_image(), "shelf.webp")
+    assert result.main.content_type == "image/webp"
+    assert result.preview.kind == "thumbnail" and result.preview.content_type == "image/webp"
+    with Image.open(result.preview.path) as thumb:
+        assert thumb.format == "WEBP" and max(thumb.size) <= 640
+
+
+def test_video_duration_poster_and_metadata_stripped(tmp_path):
+    source = fx.video(tmp_path / "clip.webm", seconds=3)
+    assert fx.SECRET.encode() in source.read_bytes()
+    result = pipeline.process(source, "clip.webm", tmp_path / "work", LIMITS)
+    assert result.main.kind == "video" and result.main.content_type == "video/webm"
+    assert result.main.duration_seconds == pytest.approx(3, abs=0.2)
+    assert (result.main.width, result.main.height) == (64, 48)
+    assert fx.SECRET.encode() not in result.main.path.read_bytes()
+    assert b"51.5074" not in result.main.path.read_bytes()
+    assert result.preview.kind == "poster" and result.preview.path.read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_mp4_is_accepted_and_remuxed_for_streaming(tmp_path):
+    source = fx.video(tmp_path / "clip.mp4", seconds=2, fmt="mp4")
+    result = pipeline.process(source, "clip.mp4", tmp_path / "work", LIMITS)
+    assert result.main.content_type == "video/mp4"
+    data = result.main.path.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # faststart: the index comes first
+
+
+def test_pdf_is_accepted(tmp_path):
+    result = run(tmp_path, fx.pdf(), "checklist.pdf")
+    assert result.main.kind == "pdf" and result.preview is None
+
+
+HOSTILE = [
+    ("html renamed .png", fx.html_page, "cute.png", 415, "could not recognise"),
+    ("image/script polyglot", fx.polyglot_png, "poly.png", 415, "script"),
+    ("truncated jpeg", fx.truncated_jpeg, "half.jpg", 422, "damaged or incomplete"),
+    ("decompression bomb", fx.png_bomb, "bomb.png", 422, "decompression bomb"),
+    ("zero bytes", lambda: b"", "empty.jpg", 422, "empty"),
+    ("active pdf", fx.active_pdf, "form.pdf", 415, "script"),
+    ("path traversal", fx.jpeg_with_exif, "../../etc/passwd", 422, "looks like a path"),
+    ("double extension", fx.jpeg_with_exif, "a.jpg.php", 415, "ends in “.php”"),
+    ("NUL in name", fx.jpeg_with_exif, "a\x00.jpg", 422, "control character"),
+    ("CR/LF in name", fx.jpeg_with_exif, "a\r\nb.jpg", 422, "control character"),
+    ("300-character name", fx.jpeg_with_exif, "x" * 296 + ".jpg", 422, "300 characters"),
+    ("no name", fx.jpeg_with_exif, "", 422, "Choose a file"),
+]
+
+
+@pytest.mark.parametrize(("label", "make", "name", "status", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_files_are_refused_with_a_message_and_leave_nothing(tmp_path, label, make, name, status, message):
+    with pytest.raises(pipeline.MediaRejected) as refused:
+        run(tmp_path, make(), name)
+    assert refused.value.status == status
+    assert message in refused.value.message
+    assert not list((tmp_path / "work").glob("*")) if (tmp_path / "work").exists() else True
+
+
+def test_over_the_size_limit(tmp_path):
+    small = pipeline.Limits(max_bytes=1000, max_video_seconds=60, max_image_pixels=10)
+    with pytest.raises(pipeline.MediaRejected) as refused:
+        run(tmp_path, fx.jpeg_with_exif(200, 200), "big.jpg", small)
+    assert refused.value.status == 413 and "limit" in refused.value.message
+
+
+def test_over_the_pixel_limit_below_pillows_own(tmp_path):
+    few = pipeline.Limits(max_bytes=2**20, max_video_seconds=60, max_image_pixels=1000)
+    with pytest.raises(pipeline.MediaRejected, match="megapixels"):
+        run(tmp_path, fx.jpeg_with_exif(), "wide.jpg", few)
+
+
+def test_video_over_twenty_minutes_is_refused(tmp_path):
+    source = fx.long_video(tmp_path / "long.webm", seconds=1300)
+    with pytest.raises(pipeline.MediaRejected) as refused:
+        pipeline.process(source, "long.webm", tmp_path / "work", LIMITS)
+    assert refused.value.status == 413 and "21.7 minutes" in refused.value.message
+    assert not any((tmp_path / "work").glob("*")) if (tmp_path / "work").exists() else True
+
+
+def test_type_comes_from_content_not_name(tmp_path):
+    # A real JPEG named .png is refused for the mismatch rather than trusted either way.
+    with pytest.raises(pipeline.MediaRejected, match="image/jpeg"):
+        run(tmp_path, fx.jpeg_with_exif(), "photo.png")
+
+
+def test_ffprobe_and_ffmpeg_are_debians(tmp_path):
+    assert subprocess.run([pipeline.FFPROBE, "-version"], capture_output=True).returncode == 0
+    assert subprocess.run([pipeline.FFMPEG, "-version"], capture_output=True).returncode == 0

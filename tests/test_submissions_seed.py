@@ -1,0 +1,29 @@
+"""The demo seed makes the review queue alive: pending work, one flagged, one overdue."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace import seed
+from marketplace.extensions import db
+from marketplace.models import User
+from marketplace.submissions import services
+from marketplace.submissions.seed import seed_submissions
+from tests.conftest import clear_data
+
+
+def test_demo_submissions_fill_the_queues_once(app):
+    with app.app_context():
+        clear_data()
+        seed.load_demo()
+        assert seed_submissions() == 0
+        champion = db.session.scalar(select(User).where(User.email == "champion@demo.test"))
+        curator = db.session.scalar(select(User).where(User.email == "curator@demo.test"))
+        mine = services.queue(champion, services.QueueFilters(), 3)
+        everything = services.queue(curator, services.QueueFilters(), 3)
+        assert len(mine) == 2 and len(everything) == 3
+        assert any(s.flag_count for s in mine)
+        assert [s.item.title for s in services.queue(curator, services.QueueFilters(overdue=True), 3)] == [
+            "Kit check before an on-site demo"
+        ]
+        clear_data()
