@@ -89,12 +89,9 @@ def app(database_url, tmp_path_factory) -> Flask:
 
 def clear_data() -> None:
     """Empty every table but the migration-shipped ones."""
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
+    # Plain DELETE in dependency order: portable, and faster than TRUNCATE on small tables.
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in KEEP_TABLES:
             db.session.execute(table.delete())
     db.session.commit()
 
