@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from marketplace.extensions import db
 from marketplace.search import documents
 from marketplace.search.hooks import index_for
-from marketplace.search.index import Drift, IndexUnavailable
+from marketplace.search.index import Drift, IndexUnavailable, key_order
 
 
 def published_count() -> int:
-    """How many items a full rebuild will index."""
+    """How many documents (published items and threads) a full rebuild will index."""
     with Session(db.engine) as session:
         return documents.published_count(session)
 
@@ -31,7 +31,7 @@ def rebuild(procs: int | None = None, on_batch: Callable[[int], None] | None = N
 
 
 def check() -> Drift | None:
-    """Differences between published rows and indexed documents; None when there is no index."""
+    """Differences between findable rows (items and threads) and indexed documents; None when there is no index."""
     try:
         indexed = index_for(current_app).indexed_stamps()
     except IndexUnavailable:
@@ -39,13 +39,13 @@ def check() -> Drift | None:
     with Session(db.engine) as session:
         wanted = documents.published_stamps(session)
     return Drift(
-        missing=sorted(set(wanted) - set(indexed)),
-        extra=sorted(set(indexed) - set(wanted)),
-        stale=sorted(i for i in set(wanted) & set(indexed) if wanted[i] != indexed[i]),
+        missing=sorted(set(wanted) - set(indexed), key=key_order),
+        extra=sorted(set(indexed) - set(wanted), key=key_order),
+        stale=sorted((i for i in set(wanted) & set(indexed) if wanted[i] != indexed[i]), key=key_order),
     )
 
 
 def fix(drift: Drift) -> None:
-    """Re-index every drifted item from the database."""
+    """Re-index every drifted item and thread from the database."""
     with Session(db.engine) as session:
         index_for(current_app).apply(documents.documents_for(session, {*drift.missing, *drift.extra, *drift.stale}))

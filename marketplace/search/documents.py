@@ -1,4 +1,4 @@
-"""Turn catalog rows into index documents: what is findable, and only when it is published."""
+"""Turn catalog rows (and, via discussions, space threads) into index documents: what is findable, and when."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog.models import ITEM_TYPES, Item
+from marketplace.search import discussions
 
 BATCH = 500
 
@@ -58,9 +59,11 @@ def _load(session: Session, ids: list[int]) -> list[Item]:
     return list(session.scalars(query))
 
 
-def documents_for(session: Session, ids: set[int]) -> dict[int, dict | None]:
-    """Current documents for these item ids; None for items gone or not published."""
-    found: dict[int, dict | None] = dict.fromkeys(ids)
+def documents_for(session: Session, ids: set[int | str]) -> dict[int | str, dict | None]:
+    """Current documents for these keys (item ids, or "thread:<id>"); None for rows gone or unfindable."""
+    threads = {t for t in (discussions.thread_id_of(k) for k in ids if isinstance(k, str)) if t is not None}
+    ids = {int(k) for k in ids if isinstance(k, int) or k.isdigit()}
+    found: dict[int | str, dict | None] = {**dict.fromkeys(ids), **discussions.documents_for(session, threads)}
     ordered = sorted(ids)
     for start in range(0, len(ordered), BATCH):
         for item in _load(session, ordered[start:start + BATCH]):
@@ -69,22 +72,24 @@ def documents_for(session: Session, ids: set[int]) -> dict[int, dict | None]:
 
 
 def published_count(session: Session) -> int:
-    """How many items the index should hold."""
+    """How many documents the index should hold: published items and every thread."""
     from sqlalchemy import func
 
-    return session.scalar(select(func.count(Item.id)).where(Item.status == "published")) or 0
+    return (session.scalar(select(func.count(Item.id)).where(Item.status == "published")) or 0) + discussions.count(session)
 
 
-def all_batches(session: Session) -> Iterator[list[tuple[int, dict | None]]]:
-    """Every published item as documents, in batches (for a rebuild)."""
+def all_batches(session: Session) -> Iterator[list[tuple[int | str, dict | None]]]:
+    """Every published item, then every thread, as documents in batches (for a rebuild)."""
     ids = list(session.scalars(select(Item.id).where(Item.status == "published").order_by(Item.id)))
     for start in range(0, len(ids), BATCH):
         batch = _load(session, ids[start:start + BATCH])
         yield [(item.id, document(item)) for item in batch]
         session.expunge_all()  # keep a 50,000-item rebuild's memory flat
+    yield from discussions.all_batches(session)
 
 
-def published_stamps(session: Session) -> dict[int, str]:
-    """Every published item's id and version stamp."""
+def published_stamps(session: Session) -> dict[int | str, str]:
+    """Every published item's id and version stamp, and every thread's key and content stamp."""
     rows = session.execute(select(Item.id, Item.version, Item.updated_at).where(Item.status == "published"))
-    return {row.id: f"{row.version}:{row.updated_at.isoformat() if row.updated_at else ''}" for row in rows}
+    found: dict[int | str, str] = {row.id: f"{row.version}:{row.updated_at.isoformat() if row.updated_at else ''}" for row in rows}
+    return {**found, **discussions.stamps(session)}

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from marketplace.search.schema import FACETS
 from marketplace.search.services import MAX_CHARS, MAX_LIMIT, PAGE, SearchRequest, clean_filters
 
-TABS = ("items", "people")
+TABS = ("items", "discussions", "people")
 
 
 def parse_request(args: Mapping[str, str], labels: dict[str, dict[str, str]]) -> tuple[SearchRequest, list[str]]:
@@ -27,7 +27,7 @@ def parse_request(args: Mapping[str, str], labels: dict[str, dict[str, str]]) ->
 
 
 def parse_tab(args: Mapping[str, str]) -> str:
-    """Which tab of results to show: items (default) or people."""
+    """Which tab of results to show: items (default), discussions or people."""
     return args.get("tab") if args.get("tab") in TABS else "items"
 
 

@@ -5,17 +5,30 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import KPI, ChecklistStep, Item, Skill, item_kpis, item_skills
 from marketplace.extensions import db
+from marketplace.search import discussions
 from marketplace.search.documents import documents_for
 from marketplace.search.index import SearchIndex
+from marketplace.spaces.models import Post, Space, Thread, thread_skills
 
 log = logging.getLogger(__name__)
 PENDING = "search_pending"
 _installed = False
+# Only these columns reach a thread's document; votes, activity times and "solved" churn must not reindex.
+THREAD_FIELDS = ("title", "kind", "space_id", "retro_what", "retro_so_what", "retro_now_what", "skills")
+POST_FIELDS = ("body", "deleted_at", "hidden_reason", "author_id", "thread_id", "is_opening")
+SPACE_FIELDS = ("name", "visibility", "chatham_house", "status")
+
+
+def _changed(session: Session, row, names: tuple[str, ...]) -> bool:  # noqa: ANN001 - any mapped row
+    if row in session.new or row in session.deleted:
+        return True
+    state = inspect(row)
+    return any(state.attrs[n].history.has_changes() for n in names)
 
 
 def index_for(app: Flask) -> SearchIndex:
@@ -27,9 +40,20 @@ def index_for(app: Flask) -> SearchIndex:
 
 
 def _note(session: Session, _context) -> None:  # noqa: ANN001 - SQLAlchemy's signature
-    pending = session.info.setdefault(PENDING, {"items": set(), "kpis": set(), "skills": set()})
+    pending = session.info.setdefault(
+        PENDING, {"items": set(), "kpis": set(), "skills": set(), "threads": set(), "spaces": set(), "gone_spaces": set()}
+    )
+    for row in session.deleted:
+        if isinstance(row, Space):  # its threads go by ON DELETE CASCADE, which no ORM event sees
+            pending["gone_spaces"].add(row.id)
     for row in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(row, Item):
+        if isinstance(row, Thread) and _changed(session, row, THREAD_FIELDS):
+            pending["threads"].add(row.id)
+        elif isinstance(row, Post) and row.thread_id and _changed(session, row, POST_FIELDS):
+            pending["threads"].add(row.thread_id)
+        elif isinstance(row, Space) and _changed(session, row, SPACE_FIELDS):
+            pending["spaces"].add(row.id)
+        elif isinstance(row, Item):
             pending["items"].add(row.id)
         elif isinstance(row, ChecklistStep) and row.item_id:
             pending["items"].add(row.item_id)
@@ -55,7 +79,7 @@ def _apply(session: Session) -> None:
 
 
 def sync(app: Flask, pending: dict[str, set[int]]) -> None:
-    """Bring the index in line with the committed rows for these ids."""
+    """Bring the index in line with the committed rows for these ids (items, threads, spaces)."""
     # A fresh session: the committing one is mid-commit and must not emit SQL now.
     with Session(db.engine) as fresh:
         ids = set(pending.get("items", ()))
@@ -64,8 +88,14 @@ def sync(app: Flask, pending: dict[str, set[int]]) -> None:
         if pending.get("skills"):
             ids |= set(fresh.scalars(select(item_skills.c.item_id).where(item_skills.c.skill_id.in_(pending["skills"]))))
         ids.discard(None)
-        if ids:
-            index_for(app).apply(documents_for(fresh, ids))
+        threads = set(pending.get("threads", ())) | discussions.thread_ids_in_spaces(fresh, set(pending.get("spaces", ())))
+        if pending.get("skills"):
+            threads |= set(fresh.scalars(select(thread_skills.c.thread_id).where(thread_skills.c.skill_id.in_(pending["skills"]))))
+        keys: set[int | str] = ids | {discussions.key(t) for t in threads if t is not None}
+        index = index_for(app)
+        keys |= index.keys_with("space_id", {str(s) for s in pending.get("gone_spaces", ())})
+        if keys:
+            index.apply(documents_for(fresh, keys))
 
 
 def install() -> None:

@@ -4,7 +4,7 @@ Layout under SEARCH_INDEX_DIR:
     current        the name of the live generation directory (replaced atomically)
     write.lock     flock()ed by whoever writes, in any process
     gen-*/         Whoosh index directories; a rebuild writes a new one, then swaps
-    gen-*/journal  item ids written to that generation (lets a rebuild catch up)
+    gen-*/journal  document keys written to that generation (lets a rebuild catch up)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from marketplace.search.schema import build_schema
@@ -44,9 +45,10 @@ class IndexUnavailable(Exception):
 class Drift:
     """How the index differs from the database."""
 
-    missing: list[int] = field(default_factory=list)  # published in the DB, absent from the index
-    extra: list[int] = field(default_factory=list)  # in the index, not published in the DB
-    stale: list[int] = field(default_factory=list)  # indexed from an older version of the row
+    # Keys are item ids, or "thread:<id>" for space threads.
+    missing: list[int | str] = field(default_factory=list)  # findable in the DB, absent from the index
+    extra: list[int | str] = field(default_factory=list)  # in the index, not findable in the DB
+    stale: list[int | str] = field(default_factory=list)  # indexed from an older version of the row
 
     @property
     def clean(self) -> bool:
@@ -166,15 +168,15 @@ class SearchIndex:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _write(self, name: str, documents: dict[int, dict | None]) -> None:
+    def _write(self, name: str, documents: dict[int | str, dict | None]) -> None:
         """Replace or delete documents in generation `name`; caller holds the lock."""
         ix = whoosh_index.open_dir(str(self.root / name))
         # Whoosh's own lock is free because we hold flock; the retries cover anything else.
         writer = ix.writer(timeout=10.0, delay=0.05)
         try:
-            for item_id, document in documents.items():
+            for key, document in documents.items():
                 if document is None:
-                    writer.delete_by_term("id", str(item_id))
+                    writer.delete_by_term("id", str(key))
                 else:
                     writer.update_document(**document)
         except BaseException:
@@ -182,9 +184,9 @@ class SearchIndex:
             raise
         writer.commit()
         with open(self.root / name / JOURNAL, "a") as journal:
-            journal.write("".join(f"{item_id}\n" for item_id in documents))
+            journal.write("".join(f"{key}\n" for key in documents))
 
-    def apply(self, documents: dict[int, dict | None]) -> bool:
+    def apply(self, documents: dict[int | str, dict | None]) -> bool:
         """Write these documents to the live generation; False when there is none."""
         if not documents:
             return True
@@ -197,8 +199,8 @@ class SearchIndex:
 
     def rebuild(
         self,
-        batches: Iterable[list[tuple[int, dict | None]]],
-        reload: Callable[[set[int]], dict[int, dict | None]],
+        batches: Iterable[list[tuple[int | str, dict | None]]],
+        reload: Callable[[set[int | str]], dict[int | str, dict | None]],
         procs: int = 1,
         on_batch: Callable[[int], None] | None = None,
     ) -> str:
@@ -215,7 +217,7 @@ class SearchIndex:
             options = {"procs": procs, "limitmb": 128, "multisegment": True} if procs > 1 else {"limitmb": 256}
             writer = ix.writer(**options)
             for batch in batches:
-                for _item_id, document in batch:
+                for _key, document in batch:
                     if document is not None:
                         writer.add_document(**document)
                 if on_batch:
@@ -239,14 +241,46 @@ class SearchIndex:
             if child.name not in keep:
                 shutil.rmtree(child, ignore_errors=True)
 
-    def indexed_stamps(self) -> dict[int, str]:
-        """Every live document's item id and the version stamp it was indexed from."""
+    def indexed_stamps(self) -> dict[int | str, str]:
+        """Every live document's key and the version stamp it was indexed from."""
         searcher = self.searcher()
         stamps = {}
         for docnum in searcher.reader().all_doc_ids():
             stored = searcher.stored_fields(docnum)
-            stamps[int(stored["id"])] = stored.get("stamp", "")
+            stamps[parse_key(stored["id"])] = stored.get("stamp", "")
         return stamps
+
+    def keys_with(self, fieldname: str, values: set[str]) -> set[int | str]:
+        """Keys of live documents holding any of these terms (e.g. the threads of a deleted space)."""
+        if not values:
+            return set()
+        try:
+            searcher = self.searcher()
+        except IndexUnavailable:
+            return set()
+        keys: set[int | str] = set()
+        for value in values:
+            for docnum in searcher.docs_for_query(wq.Term(fieldname, value)):
+                keys.add(parse_key(searcher.stored_fields(docnum)["id"]))
+        return keys
+
+    def schema_current(self) -> bool:
+        """True when the live generation has every field this code writes (else it needs a rebuild)."""
+        try:
+            return set(build_schema().names()) <= set(self.searcher().schema.names())
+        except IndexUnavailable:
+            return False
+
+
+def parse_key(text: str) -> int | str:
+    """An index key as stored: item ids come back as ints, other kinds ("thread:7") as text."""
+    return int(text) if text.isdigit() else text
+
+
+def key_order(key: int | str) -> tuple[str, int]:
+    """Sort items before threads, each by number."""
+    kind, _, number = str(key).rpartition(":")
+    return kind, int(number) if number.isdigit() else 0
 
 
 def _journal_size(path: Path) -> int:
@@ -256,10 +290,10 @@ def _journal_size(path: Path) -> int:
         return 0
 
 
-def _journal_ids(path: Path, offset: int) -> set[int]:
+def _journal_ids(path: Path, offset: int) -> set[int | str]:
     try:
         with open(path) as journal:
             journal.seek(offset)
-            return {int(line) for line in journal.read().split() if line.isdigit()}
+            return {parse_key(line) for line in journal.read().split() if line}
     except OSError:
         return set()

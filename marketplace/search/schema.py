@@ -92,7 +92,9 @@ def build_schema() -> fields.Schema:
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         stamp=fields.STORED(),
-        kind=fields.ID(),
+        kind=fields.ID(),  # "item" or "thread"; thread ids are "thread:<id>" so the id spaces never meet
+        space_id=fields.ID(),  # threads only: the query-time visibility filter selects by space
+        visibility=fields.ID(),
         moment=fields.ID(),
         type=fields.ID(),
         department=fields.ID(),

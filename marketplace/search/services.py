@@ -18,15 +18,19 @@ from marketplace.catalog.models import ITEM_TYPES, KPI, HelpfulVote, Item, Momen
 from marketplace.curation.models import Collection
 from marketplace.extensions import db
 from marketplace.policy import can
+from marketplace.search import discussions
 from marketplace.search.hooks import index_for
 from marketplace.search.index import IndexUnavailable
 from marketplace.search.schema import EDGE_MAX, FACETS, PREFIX_FIELDS, TEXT_FIELDS, WORD, fold, stem
+from marketplace.spaces.models import Post, Space, Thread
+from marketplace.spaces.services import visible_spaces_clause
 
 MAX_CHARS = 200
 MAX_WORDS = 12
 PAGE = 10
 MAX_LIMIT = 50
 LOW_RESULTS = 2  # this many results or fewer counts as "looked for, not found"
+THREAD_PREVIEW = 3  # discussions shown beside the catalog results; the Discussions tab shows more
 FACET_SHOWN = 8
 FACET_TITLES = {"moment": "Moment of need", "type": "Type", "kpi": "KPI", "skill": "Skill", "department": "Department"}
 MARKDOWN_NOISE = re.compile(r"\]\([^)]*\)|[*_#>`|\[\]]+")
@@ -83,10 +87,26 @@ class Hit:
 
 
 @dataclass
+class ThreadHit:
+    """A discussion in a space the viewer may read; `author` is None in Chatham House spaces."""
+
+    thread: Thread
+    title: Markup
+    snippet: Markup
+    author: str | None
+
+    @property
+    def link(self) -> str:
+        return f"/spaces/{self.thread.space.slug}/threads/{self.thread.id}"
+
+
+@dataclass
 class SearchResults:
     request: SearchRequest
     hits: list[Hit] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # catalog items only: the facets count items, so discussions never distort them
+    threads: list[ThreadHit] = field(default_factory=list)
+    thread_total: int = 0
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     unavailable: bool = False
@@ -99,6 +119,10 @@ class SearchResults:
     @property
     def more(self) -> bool:
         return self.total > len(self.hits) and self.request.limit < MAX_LIMIT
+
+    @property
+    def more_threads(self) -> bool:
+        return self.thread_total > len(self.threads) and self.request.limit < MAX_LIMIT
 
 
 def split_terms(text: str) -> Terms:
@@ -156,8 +180,10 @@ def clean_filters(raw: dict[str, str], labels: dict[str, dict[str, str]]) -> tup
     return kept, problems
 
 
-def search(request: SearchRequest, user: Any, labels: dict[str, dict[str, str]] | None = None) -> SearchResults:
-    """Run a search for `user`: ranked hits, exact total, facet counts and a spelling suggestion."""
+def search(
+    request: SearchRequest, user: Any, labels: dict[str, dict[str, str]] | None = None, thread_limit: int = THREAD_PREVIEW,
+) -> SearchResults:
+    """Run a search for `user`: ranked hits, exact total, facet counts, readable discussions and a spelling suggestion."""
     labels = labels if labels is not None else facet_labels()
     results = SearchResults(request)
     index = index_for(current_app)
@@ -170,12 +196,7 @@ def search(request: SearchRequest, user: Any, labels: dict[str, dict[str, str]] 
     groups = term_groups(terms)
     if terms.all and not groups:
         groups = []  # only stop words: behave like an empty box rather than match nothing
-    matched = index.term_bits(searcher, "kind", "item")
-    for group in groups:
-        union = 0
-        for name, text in group:
-            union |= index.term_bits(searcher, name, text)
-        matched &= union
+    matched = _narrow(index, searcher, index.term_bits(searcher, "kind", "item"), groups)
     for facet, slug in request.filters.items():
         matched &= index.term_bits(searcher, facet, slug)
     results.total = matched.bit_count()
@@ -185,9 +206,65 @@ def search(request: SearchRequest, user: Any, labels: dict[str, dict[str, str]] 
         return results
     docnums = _top(searcher, groups, request, matched)
     results.hits = _hits(searcher, docnums, terms, user)
+    if groups and not request.filters:  # the facets describe catalog items; a filtered search is a catalog search
+        results.thread_total, results.threads = _threads(index, searcher, groups, terms, user, thread_limit)
     if results.total <= LOW_RESULTS and terms.all:
         results.suggestion = suggest(index, searcher, terms)
     return results
+
+
+def visible_space_ids(user: Any) -> list[int]:
+    """Spaces whose discussions `user` may read, read fresh on every search so membership changes apply at once."""
+    return list(db.session.scalars(select(Space.id).where(visible_spaces_clause(user))))
+
+
+def _threads(index, searcher, groups, terms: Terms, user: Any, limit: int) -> tuple[int, list[ThreadHit]]:
+    # Everything the viewer may not read is removed here, before any title, snippet or count exists.
+    allowed = 0
+    for space_id in visible_space_ids(user):
+        allowed |= index.term_bits(searcher, "space_id", str(space_id))
+    matched = _narrow(index, searcher, allowed & index.term_bits(searcher, "kind", "thread"), groups)
+    if not matched:
+        return 0, []  # also guards Whoosh, which treats an empty filter as no filter at all
+    clauses = [LazyOr([wq.Term(name, text) for name, text in group]) for group in groups]
+    limit = max(1, min(limit, MAX_LIMIT))
+    docnums = [hit.docnum for hit in searcher.search(wq.And(clauses), filter=_docnums(matched), limit=limit)]
+    return matched.bit_count(), _thread_hits(searcher, docnums, terms, user)
+
+
+def _docnums(bits: int) -> set[int]:
+    """The docnums set in a bitset (one pass over its binary digits)."""
+    return {n for n, digit in enumerate(reversed(bin(bits))) if digit == "1"}
+
+
+def _thread_hits(searcher, docnums: list[int], terms: Terms, user: Any) -> list[ThreadHit]:
+    ids = [discussions.thread_id_of(searcher.stored_fields(d)["id"]) for d in docnums]
+    query = select(Thread).where(Thread.id.in_([i for i in ids if i])).options(
+        selectinload(Thread.space), selectinload(Thread.author), selectinload(Thread.posts)
+    )
+    rows = {thread.id: thread for thread in db.session.scalars(query)}
+    marker = Highlighter(terms)
+    hits = []
+    for thread_id in ids:
+        thread = rows.get(thread_id)
+        # The index can trail the database by a moment; the row and the policy decide.
+        if thread is None or not can(user, "view_space", thread.space):
+            continue
+        space = thread.space
+        # Chatham House: nothing that leaves the space names anyone, so results never carry an author.
+        author = None if space.chatham_house or thread.author is None else thread.author.name
+        hits.append(ThreadHit(thread, marker.mark(thread.title), marker.thread_snippet(thread), author))
+    return hits
+
+
+def _narrow(index, searcher, matched: int, groups) -> int:
+    """Keep the documents in `matched` that match every OR-group of terms."""
+    for group in groups:
+        union = 0
+        for name, text in group:
+            union |= index.term_bits(searcher, name, text)
+        matched &= union
+    return matched
 
 
 def _facet_counts(index, searcher, matched: int, filters: dict[str, str], labels) -> dict[str, list[FacetValue]]:
@@ -216,6 +293,8 @@ def _top(searcher, groups, request: SearchRequest, matched: int) -> list[int]:
         return docnums
     clauses = [LazyOr([wq.Term(name, text) for name, text in group]) for group in groups]
     clauses += [wq.Term(facet, slug) for facet, slug in request.filters.items()]
+    # Items only; a zero boost keeps the kind term out of the ranking (threads share the text fields).
+    clauses.append(wq.Term("kind", "item", boost=0.0))
     return [hit.docnum for hit in searcher.search(wq.And(clauses), limit=limit)]
 
 
@@ -274,25 +353,45 @@ class Highlighter:
         if self.finder is None or self.finder.search(item.summary):
             return self.mark(item.summary)
         for source in (item.body, item.transcript):
-            text = MARKDOWN_NOISE.sub(" ", source or "")
-            found = self.finder.search(text)
-            if found:
-                start = max(0, text.rfind(" ", 0, max(0, found.start() - 80)))
-                end = text.find(" ", found.end() + 160)
-                window = " ".join(text[start:end if end > 0 else None].split()[:words])
-                return Markup("…") + self.mark(window) + Markup("…")
+            window = self.window(source, words)
+            if window is not None:
+                return window
         return self.mark(item.summary)
+
+    def window(self, source: str | None, words: int = 30) -> Markup | None:
+        """About `words` words of `source` around its first match, or None when it has none."""
+        text = MARKDOWN_NOISE.sub(" ", source or "")
+        found = self.finder.search(text) if self.finder else None
+        if not found:
+            return None
+        start = max(0, text.rfind(" ", 0, max(0, found.start() - 80)))
+        end = text.find(" ", found.end() + 160)
+        window = " ".join(text[start:end if end > 0 else None].split()[:words])
+        return Markup("…") + self.mark(window) + Markup("…")
+
+    def thread_snippet(self, thread: Thread, words: int = 30) -> Markup:
+        """Post text only (never author names): the first readable post that matches, else the opening."""
+        posts: list[Post] = sorted(discussions.readable_posts(thread), key=lambda p: (not p.is_opening, p.id))
+        sources = [p.body for p in posts] + [thread.retro_what, thread.retro_so_what, thread.retro_now_what]
+        for source in sources:
+            window = self.window(source, words)
+            if window is not None:
+                return window
+        opening = next((source for source in sources if source), "")
+        first = MARKDOWN_NOISE.sub(" ", opening).split()
+        return self.mark(" ".join(first[:words])) + (Markup("…") if len(first) > words else Markup(""))
 
 
 def suggest(index, searcher, terms: Terms) -> str | None:
     """ "Did you mean": replace each word the index has never seen with its nearest known word."""
-    corrector = searcher.corrector("spell")
+    corrector = searcher.corrector("spell")  # the spell field holds catalog words only, never discussions'
+    items = index.term_bits(searcher, "kind", "item")  # thread titles must not make a private word "known"
     changed, words = False, []
     for position, word in enumerate(terms.all):
         is_partial = terms.partial is not None and position == len(terms.all) - 1
         known = (
             index.term_bits(searcher, "spell", word)
-            or (is_partial and index.term_bits(searcher, "title_prefix", word[:EDGE_MAX]))
+            or (is_partial and index.term_bits(searcher, "title_prefix", word[:EDGE_MAX]) & items)
             or (is_partial and index.term_bits(searcher, "summary_prefix", word[:EDGE_MAX]))
             or len(word) < 3
         )

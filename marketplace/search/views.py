@@ -33,7 +33,8 @@ def search() -> Response:
     labels = services.facet_labels()
     query, problems = parse_request(request.args, labels)
     tab = parse_tab(request.args)
-    results = services.search(query, current_user, labels)
+    thread_limit = query.limit if tab == "discussions" else services.THREAD_PREVIEW
+    results = services.search(query, current_user, labels, thread_limit=thread_limit)
     if not wants_fragment() and results.searched and results.total <= services.LOW_RESULTS and not results.unavailable:
         demand.record(query.text, query.filters, results.total)  # a direct visit is a settled search
     skills = people.skills_matching(query.text) if tab == "people" else []
@@ -147,7 +148,7 @@ def resolve_request(request_id: int) -> Response:
 def reindex_command(procs: int | None) -> None:
     """Rebuild the index into a fresh directory and swap it in atomically."""
     total = admin.published_count()
-    with click.progressbar(length=total, label=f"Indexing {total} published items") as bar:
+    with click.progressbar(length=total, label=f"Indexing {total} published items and discussion threads") as bar:
         name = admin.rebuild(procs=procs, on_batch=bar.update)
     click.echo(f"Search index rebuilt: {name}")
 
@@ -159,22 +160,23 @@ def check_command(fix: bool) -> None:
     drift = admin.check()
     if drift is None:
         raise click.ClickException("No readable search index: run `flask --app marketplace search reindex`.")
-    for label, ids in (("missing from the index", drift.missing), ("in the index but not published", drift.extra),
+    for label, ids in (("missing from the index", drift.missing), ("in the index but not published or gone", drift.extra),
                        ("indexed from an older version", drift.stale)):
         click.echo(f"{len(ids):6d} {label}" + (f": {ids[:20]}" if ids else ""))
     if drift.clean:
         click.echo("Index and database agree.")
     elif fix:
         admin.fix(drift)
-        click.echo("Drifted items re-indexed.")
+        click.echo("Drifted items and threads re-indexed.")
     else:
         raise SystemExit(1)
 
 
 @bp.cli.command("ensure")
 def ensure_command() -> None:
-    """Build the index if it is missing or unreadable (used by `make run`)."""
-    if hooks.index_for(current_app).exists():
+    """Build the index if it is missing, unreadable or from an older schema (used by `make run`)."""
+    index = hooks.index_for(current_app)
+    if index.exists() and index.schema_current():
         click.echo("Search index present.")
         return
     name = admin.rebuild()

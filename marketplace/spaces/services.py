@@ -45,11 +45,8 @@ def visible_spaces_clause(viewer: User | None) -> ColumnElement[bool]:
     return or_(Space.visibility == "open", Space.id.in_(_active_space_ids(viewer)))
 
 
-# TODO(search, issue 5): threads are not in the Whoosh index yet. marketplace/search indexes Items only
-# (int ids, documents.py and hooks.py watch Item). To add them: a "thread" document kind with its own id
-# space, fields space_id and visibility, no author field when space.chatham_house, and a filter built from
-# visible_spaces_clause(viewer) (open spaces, or ones the viewer is an active member of) before any title,
-# snippet or count is shown. Until then search shows no space content, so nothing private can leak.
+# Search (issue 5) indexes threads as "thread:<id>" documents (marketplace/search/discussions.py) and
+# filters them by visible_spaces_clause(viewer) on every search, before any title, snippet or count exists.
 
 
 def listed_spaces_clause(viewer: User) -> ColumnElement[bool]:

@@ -69,6 +69,13 @@ def test_private_space_from_who_knows_to_harvested_draft(page, browser, live_ser
     champion.goto("/review")
     expect(champion.locator("main")).to_contain_text(QUESTION)
 
+    # A member finds the discussion in search, as it is typed.
+    employee.goto("/search")
+    employee.locator("#search-q").press_sequentially("annual pla", delay=20)
+    found = employee.locator(".thread-hit", has_text="Discussion in Refund pilot swarm")
+    expect(found).to_contain_text("45-day-old annual")
+    expect(found.get_by_role("link")).to_have_attribute("href", re.compile(r"^/spaces/refund-pilot-swarm/threads/\d+$"))
+
     # A non-member gets a 404 on the thread and finds nothing in search.
     outsider = browser_session(browser, live_server, "champion@demo.test")
     for url in (thread_url, space_url):
@@ -76,6 +83,9 @@ def test_private_space_from_who_knows_to_harvested_draft(page, browser, live_ser
         assert response is not None and response.status == 404
     outsider.goto("/search?q=" + "refund pilot 45-day")
     expect(outsider.locator("main")).not_to_contain_text(QUESTION)
+    expect(outsider.locator("main")).not_to_contain_text("Refund pilot swarm")
+    outsider.goto("/search?tab=discussions&q=" + "annual pla")
+    expect(outsider.locator("main")).to_contain_text("No discussions you can read match")
     expect(outsider.locator("main")).not_to_contain_text("Refund pilot swarm")
     outsider.goto("/spaces")
     expect(outsider.locator("main")).not_to_contain_text("Refund pilot swarm")
