@@ -6,9 +6,18 @@ The base employee has a pending submission (claimed by the Sales champion) and a
 from __future__ import annotations
 
 import pytest
+
 from marketplace.submissions import services
 from tests import submission_helpers as h
-from tests.test_route_matrix import EXTRA_ROUTES, Route, _cases, _outcome, _request, signed_in, staff_only
+from tests.test_route_matrix import (
+    EXTRA_ROUTES,
+    Route,
+    _cases,
+    _outcome,
+    _request,
+    signed_in,
+    staff_only,
+)
 
 HIDDEN_FROM_OUTSIDERS = {"leader": 404}  # the leader is neither submitter, Sales champion nor staff
 

@@ -15,7 +15,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Department, User
-from marketplace.catalog.models import ITEM_TYPES, KPI, ChecklistStep, Item, MediaFile, Moment, Skill
+from marketplace.catalog.models import (
+    ITEM_TYPES,
+    KPI,
+    ChecklistStep,
+    Item,
+    MediaFile,
+    Moment,
+    Skill,
+)
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.media.services import path_for, register_path

@@ -50,7 +50,7 @@ def upload_from(storage: FileStorage | None) -> Upload | None:
         stream.flush()
         return _chosen(Upload(Path(name), storage.filename))
     # Any other stream (another request class): copy it to disk in chunks.
-    spool = tempfile.NamedTemporaryFile(dir=incoming_dir(), prefix="upload-", suffix=".part")
+    spool = tempfile.NamedTemporaryFile(dir=incoming_dir(), prefix="upload-", suffix=".part")  # noqa: SIM115  (lives as long as the request)
     shutil.copyfileobj(stream, spool, 1024 * 1024)
     spool.flush()
     storage.stream = spool  # closed, and so deleted, with the request

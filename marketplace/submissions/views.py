@@ -245,9 +245,9 @@ def _reviewable(submission_id: int):
     return submission
 
 
-@review_bp.route("/<int:submission_id>")
+@review_bp.route("/<int:submission_id>", endpoint="detail")
 @login_required
-def detail(submission_id: int) -> Response:
+def review_detail(submission_id: int) -> Response:
     """Review one submission: preview as published, findings, changes, timeline, decision."""
     submission = _reviewable(submission_id)
     return render("review/detail.html", **_detail_context(submission))

@@ -20,6 +20,8 @@ RECORD_PROGRESS = """() => {
     const bar = document.getElementById("upload-progress");
     const box = document.getElementById("upload-progress-box");
     if (bar) { window.uploadProgress.push({value: bar.value, max: bar.max, shown: !box.hidden}); }
+    // sessionStorage survives the full-page load that follows a successful upload.
+    sessionStorage.setItem("uploadProgress", JSON.stringify(window.uploadProgress));
   });
 }"""
 
@@ -44,7 +46,7 @@ def test_upload_review_publish_and_play(page, browser, live_server, tmp_path):
 
     page.wait_for_url(re.compile(r"/submissions/\d+$"))
     expect(page.get_by_text("Submitted for review.")).to_be_visible()
-    progress = page.evaluate("window.uploadProgress")
+    progress = page.evaluate("() => JSON.parse(sessionStorage.getItem('uploadProgress'))")
     assert progress, "the progress bar never moved"
     assert all(p["shown"] for p in progress)
     assert progress[-1]["value"] == progress[-1]["max"] > video.stat().st_size
@@ -72,6 +74,7 @@ def test_upload_review_publish_and_play(page, browser, live_server, tmp_path):
         assert time.monotonic() < deadline, "the video did not play"
         page.wait_for_timeout(100)
     assert page.evaluate("() => document.querySelector('video').duration") == pytest.approx(4, abs=0.3)
-    expect(page.locator("#notifications-link")).to_contain_text("1")
+    page.locator("#notifications-link").click()
+    expect(page.get_by_role("link", name=f"“{title}” is published. Thank you for sharing it!")).to_be_visible()
     errors = [m.text for m in page.console_messages + champion.console_messages if m.type == "error"]
     assert not errors, errors
