@@ -54,7 +54,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from marketplace.accounts.views import admin_bp, bp as accounts_bp
+    from marketplace.accounts.views import admin_bp
+    from marketplace.accounts.views import bp as accounts_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.curation.views import bp as curation_bp
     from marketplace.media.views import bp as media_bp

@@ -1,6 +1,12 @@
 """Import every model so metadata is complete for Alembic and tests."""
 
-from marketplace.accounts.models import ROLE_NAMES, Department, User, champion_departments, user_skills
+from marketplace.accounts.models import (
+    ROLE_NAMES,
+    Department,
+    User,
+    champion_departments,
+    user_skills,
+)
 from marketplace.catalog.models import (
     ITEM_TYPES,
     KPI,
@@ -13,7 +19,10 @@ from marketplace.catalog.models import (
     Skill,
 )
 from marketplace.curation.models import Collection, CollectionEntry
+from marketplace.notifications.models import Notification
+from marketplace.people.models import Endorsement
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
+from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
 from marketplace.submissions.models import (  # noqa: F401  (registers the tables)
     ConfidentialTerm,
     Submission,
@@ -21,9 +30,6 @@ from marketplace.submissions.models import (  # noqa: F401  (registers the table
     SubmissionVersion,
     TrustedContributor,
 )
-from marketplace.notifications.models import Notification
-from marketplace.people.models import Endorsement
-from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
 
 __all__ = [
     "ITEM_TYPES", "KPI", "ROLE_NAMES", "ChecklistStep", "ChecklistTick", "Collection",

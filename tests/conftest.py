@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from marketplace import create_app, migrate
 from marketplace.extensions import db

@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-11-21 16:13:27.366546
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_spaces'
 down_revision = '0001'
