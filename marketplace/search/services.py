@@ -293,9 +293,10 @@ def _top(searcher, groups, request: SearchRequest, matched: int) -> list[int]:
         return docnums
     clauses = [LazyOr([wq.Term(name, text) for name, text in group]) for group in groups]
     clauses += [wq.Term(facet, slug) for facet, slug in request.filters.items()]
-    # Items only; a zero boost keeps the kind term out of the ranking (threads share the text fields).
-    clauses.append(wq.Term("kind", "item", boost=0.0))
-    return [hit.docnum for hit in searcher.search(wq.And(clauses), limit=limit)]
+    # Items only. A filter, not a zero-boost clause: it leaves scores alone, and a zero
+    # boost divides by zero inside Whoosh once the top-N heap fills and quality skipping starts.
+    hits = searcher.search(wq.And(clauses), limit=limit, filter=wq.Term("kind", "item"))
+    return [hit.docnum for hit in hits]
 
 
 def _hits(searcher, docnums: list[int], terms: Terms, user: Any) -> list[Hit]:
