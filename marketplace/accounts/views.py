@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services
@@ -144,10 +144,5 @@ def unauthorized() -> Response:
         response = Response(status=401)
         response.headers["HX-Redirect"] = target  # a whole-page redirect, not a swap
         return response
-    return see_other(target) if request.method != "GET" else _redirect(target)
-
-
-def _redirect(target: str) -> Response:
-    from flask import redirect
-
-    return redirect(target, code=302)
+    # 302 keeps a GET a GET; 303 turns a refused POST into a GET of the login page.
+    return redirect(target, code=302 if request.method == "GET" else 303)
