@@ -8,7 +8,7 @@ WORKERS ?= 2
 HTMX_VERSION := 2.0.11
 export MARKETPLACE_ENV ?= development
 
-.PHONY: run dev test test-sqlite test-postgres lint bench install htmx migrate seed clean
+.PHONY: run dev test test-sqlite test-postgres lint bench install htmx media-tools migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ static/vendor/htmx.min.js: Makefile
 
 htmx: static/vendor/htmx.min.js
 
+# ffmpeg and pdftoppm for uploads: installed from Debian when root, a warning otherwise.
+media-tools:
+	scripts/ensure-media-tools
+
 migrate: install
 	$(BIN)/flask --app marketplace db upgrade
 
@@ -33,12 +37,12 @@ seed: migrate
 	$(BIN)/flask --app marketplace seed --demo
 	$(BIN)/flask --app marketplace search ensure
 
-run: seed
+run: media-tools seed
 	@$(BIN)/flask --app marketplace demo-logins
 	@echo "Serving on http://127.0.0.1:$(PORT) with $(WORKERS) gunicorn workers (Ctrl-C stops)."
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - 'marketplace:create_app()'
 
-dev: seed
+dev: media-tools seed
 	$(BIN)/flask --app marketplace run --debug --port $(PORT)
 
 lint: install

@@ -99,6 +99,19 @@ def pdf(extra: bytes = b"") -> bytes:
     return body
 
 
+def pillow_pdf(colours: tuple[str, ...] = ("red", "blue"), size: tuple[int, int] = (300, 400)) -> bytes:
+    """A PDF made by Pillow with one solid-colour page per colour (page 1 first)."""
+    pages = [Image.new("RGB", size, colour) for colour in colours]
+    out = io.BytesIO()
+    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=72)
+    return out.getvalue()
+
+
+def broken_pdf() -> bytes:
+    """Starts like a PDF (so it is sniffed as one) but no renderer can make sense of it."""
+    return b"%PDF-1.4\n" + b"not really a pdf " * 64
+
+
 def active_pdf() -> bytes:
     """A PDF that runs JavaScript when opened."""
     return pdf(b"/OpenAction << /S /JavaScript /JS (app.alert('hi')) >> ")

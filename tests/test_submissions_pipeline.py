@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 
 import pytest
 from PIL import Image
@@ -70,9 +71,47 @@ def test_mp4_is_accepted_and_remuxed_for_streaming(tmp_path):
     assert data.find(b"moov") < data.find(b"mdat")  # faststart: the index comes first
 
 
-def test_pdf_is_accepted(tmp_path):
-    result = run(tmp_path, fx.pdf(), "checklist.pdf")
+def test_pdf_is_accepted_with_a_thumbnail_of_page_one(tmp_path):
+    result = run(tmp_path, fx.pillow_pdf(("red", "blue")), "checklist.pdf")
+    assert result.main.kind == "pdf" and result.main.content_type == "application/pdf"
+    thumb = result.preview
+    assert thumb.kind == "thumbnail" and thumb.content_type == "image/webp" and thumb in result.outputs
+    with Image.open(thumb.path) as image:
+        assert image.format == "WEBP" and max(image.size) <= 640 and image.size == (thumb.width, thumb.height)
+        assert image.size[0] < image.size[1]  # the portrait page, scaled
+        red, green, blue = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+        assert red > 200 and green < 60 and blue < 60  # page 1 (red), not page 2 (blue)
+    # pdftoppm's scratch directory is gone: only the PDF and its thumbnail remain.
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == sorted([result.main.path.name, thumb.path.name])
+
+
+def test_a_huge_pdf_page_still_gives_a_small_thumbnail(tmp_path):
+    result = run(tmp_path, fx.pdf().replace(b"[0 0 200 200]", b"[0 0 14400 14400]"), "poster.pdf")
+    with Image.open(result.preview.path) as image:
+        assert max(image.size) <= 640
+
+
+def test_a_pdf_that_cannot_be_rendered_is_accepted_without_a_thumbnail(tmp_path):
+    result = run(tmp_path, fx.broken_pdf(), "scan.pdf")
     assert result.main.kind == "pdf" and result.preview is None
+    assert [p.name for p in (tmp_path / "work").iterdir()] == [result.main.path.name]
+
+
+def test_a_missing_or_slow_renderer_is_tolerated(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PDFTOPPM", str(tmp_path / "no-such-pdftoppm"))
+    assert run(tmp_path, fx.pdf(), "a.pdf").preview is None
+    stuck = tmp_path / "stuck-renderer"  # stands in for pdftoppm looping on a hostile file
+    stuck.write_text("#!/bin/sh\nexec sleep 30\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(pipeline, "PDFTOPPM", str(stuck))
+    monkeypatch.setattr(pipeline, "PDF_RENDER_SECONDS", 0.5)
+    started = time.monotonic()
+    assert run(tmp_path, fx.pdf(), "b.pdf").preview is None
+    assert time.monotonic() - started < 10  # killed at the timeout, not waited for
+
+
+def test_pdftoppm_is_debians():
+    assert subprocess.run([pipeline.PDFTOPPM, "-v"], capture_output=True).returncode == 0
 
 
 HOSTILE = [

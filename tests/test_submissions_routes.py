@@ -68,6 +68,27 @@ def test_draft_without_everything_then_finish(as_role, base):
     assert submission.state == "pending" and submission.item.media.kind == "pdf"
 
 
+def test_pdf_quick_learn_shows_page_one_to_those_who_may_see_it(as_role, base):
+    client = as_role("employee")
+    assert post_form(client, base, (fx.pillow_pdf(), "steps.pdf")).status_code == 303
+    item = db.session.scalar(select(Submission)).item
+    assert item.media.kind == "pdf" and item.poster.kind == "thumbnail"
+    page = client.get(f"/items/{item.slug}").get_data(as_text=True)
+    assert f'src="/media/{item.poster_id}"' in page and 'alt="Page 1 of the PDF"' in page
+    thumb = client.get(f"/media/{item.poster_id}")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/webp"
+    assert as_role("leader").get(f"/media/{item.poster_id}").status_code == 404  # pending: outsiders see nothing
+
+
+def test_pdf_that_cannot_be_rendered_is_still_accepted(as_role, base):
+    client = as_role("employee")
+    assert post_form(client, base, (fx.broken_pdf(), "scan.pdf")).status_code == 303
+    item = db.session.scalar(select(Submission)).item
+    assert item.media.kind == "pdf" and item.poster is None
+    page = client.get(f"/items/{item.slug}").get_data(as_text=True)
+    assert "Open the PDF" in page and "Page 1 of the PDF" not in page
+
+
 def test_job_aid_and_checklist(as_role, base):
     client = as_role("employee")
     assert post_form(client, base, None, type="job_aid", title="Aid", body="## Steps\n\n1. Do it").status_code == 303

@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
+PRLIMIT = shutil.which("prlimit")  # util-linux; without it the wall-clock timeout still applies
+# A PDF is hostile until proven otherwise: page 1 only, scaled down, bounded time, memory and output.
+PDF_RENDER_SECONDS = 20
+PDF_RENDER_LIMITS = ["--as=1073741824", "--cpu=20", "--fsize=33554432"]
 CHUNK = 1024 * 1024
 MAX_NAME_LENGTH = 200
 THUMBNAIL_SIZE = (640, 640)
@@ -131,7 +137,7 @@ def process(source: Path, name: str | None, workdir: Path, limits: Limits) -> Re
         elif kind == "video":
             main, preview = _video(source, mime, workdir, limits, outputs)
         else:
-            main, preview = _pdf(source, workdir, outputs), None
+            main, preview = _pdf(source, workdir, outputs)
     except BaseException:
         discard(outputs)
         raise
@@ -192,11 +198,16 @@ def _image(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list
     options = {"JPEG": {"quality": 88}, "PNG": {}, "WEBP": {"quality": 85}}[pillow_format]
     clean.save(main.path, pillow_format, **options)
     main.width, main.height = clean.size
+    return main, _thumbnail(clean, workdir, outputs)
+
+
+def _thumbnail(clean: Image.Image, workdir: Path, outputs: list[Output]) -> Output:
+    # Shrinks `clean` in place: callers are done with it.
     thumb = _new_output(workdir, outputs, "thumbnail", "image/webp", "webp")
     clean.thumbnail(THUMBNAIL_SIZE)
     clean.save(thumb.path, "WEBP", quality=80)
     thumb.width, thumb.height = clean.size
-    return main, thumb
+    return thumb
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -234,9 +245,10 @@ def _duration(facts: dict) -> float | None:
     return max(values) if values else None
 
 
-def _run(command: list[str]) -> bool:
+def _run(command: list[str], timeout: float = 600) -> bool:
     try:
-        return subprocess.run(command, capture_output=True, timeout=600, check=False).returncode == 0
+        return subprocess.run(command, capture_output=True, timeout=timeout, check=False,
+                              stdin=subprocess.DEVNULL).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -275,8 +287,36 @@ def _video(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list
     return main, poster
 
 
-def _pdf(source: Path, workdir: Path, outputs: list[Output]) -> Output:
+def _pdf(source: Path, workdir: Path, outputs: list[Output]):
     refuse_active_content(source, PDF_ACTIVE)
     main = _new_output(workdir, outputs, "pdf", "application/pdf", "pdf")
     shutil.copyfile(source, main.path)  # copies in chunks; the upload temp file goes away
-    return main
+    return main, pdf_thumbnail(main.path, workdir, outputs)
+
+
+def pdf_thumbnail(pdf: Path, workdir: Path, outputs: list[Output]) -> Output | None:
+    """Page 1 of a PDF as a thumbnail, or None: a PDF we cannot render is still accepted."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=workdir, prefix="pdf-"))
+    try:
+        longest = str(max(THUMBNAIL_SIZE))
+        render = [PDFTOPPM, "-f", "1", "-l", "1", "-singlefile", "-png", "-scale-to", longest, str(pdf), str(scratch / "page")]
+        if PRLIMIT:
+            render = [PRLIMIT, *PDF_RENDER_LIMITS, "--", *render]
+        page_png = scratch / "page.png"
+        if not _run(render, timeout=PDF_RENDER_SECONDS) or not page_png.is_file():
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(page_png, formats=["PNG"]) as page:
+                    if page.width * page.height > 4 * THUMBNAIL_SIZE[0] * THUMBNAIL_SIZE[1]:
+                        return None  # -scale-to was ignored: do not trust the rest either
+                    converted = page.convert("RGB")
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+                Image.DecompressionBombError, Image.DecompressionBombWarning):
+            return None
+        # Re-encoded from raw pixels like every other thumbnail, so nothing of the renderer's file survives.
+        return _thumbnail(Image.frombytes("RGB", converted.size, converted.tobytes()), workdir, outputs)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
