@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from marketplace.search.bulk import BulkUnsupported, BulkWriter
 from marketplace.search.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -214,8 +215,7 @@ class SearchIndex:
         path.mkdir()
         try:
             ix = whoosh_index.create_in(str(path), build_schema())
-            options = {"procs": procs, "limitmb": 128, "multisegment": True} if procs > 1 else {"limitmb": 256}
-            writer = ix.writer(**options)
+            writer = _fresh_writer(ix, procs)
             for batch in batches:
                 for _key, document in batch:
                     if document is not None:
@@ -270,6 +270,17 @@ class SearchIndex:
             return set(build_schema().names()) <= set(self.searcher().schema.names())
         except IndexUnavailable:
             return False
+
+
+def _fresh_writer(ix, procs: int):  # noqa: ANN001 - a Whoosh Index
+    """The fastest writer for a fresh generation: ours in bulk, else Whoosh's (multi-process when asked)."""
+    if procs <= 1:
+        try:
+            return BulkWriter(ix)
+        except BulkUnsupported as reason:
+            log.warning("search rebuild uses Whoosh's writer: %s", reason)
+    options = {"procs": procs, "limitmb": 128, "multisegment": True} if procs > 1 else {"limitmb": 256}
+    return ix.writer(**options)
 
 
 def parse_key(text: str) -> int | str:

@@ -67,10 +67,14 @@ class CountedTerms(formats.Frequency):
         super().__init__(field_boost=field_boost, **options)
         self.analysis = analysis
 
+    def term_counts(self, value: str):
+        """(term, frequency) for each distinct term in `value` (what the bulk writer reads)."""
+        return Counter(ANALYSES[self.analysis](value)).items()
+
     def word_values(self, value, analyzer, **kwargs):  # noqa: ANN001 - Whoosh's signature
         """Yield (term, frequency, weight, encoded) for each distinct term in `value`."""
         boost = self.field_boost
-        for term, freq in Counter(ANALYSES[self.analysis](value)).items():
+        for term, freq in self.term_counts(value):
             yield term, freq, freq * boost, pack_uint(freq)
 
 

@@ -1,0 +1,148 @@
+"""A bulk segment writer for full rebuilds: postings gathered per term in memory, written a block at a time.
+
+Whoosh's own SegmentWriter pushes every posting through a sorting pool and then through
+several Python calls per posting (length lookups, block buffering): about 17 µs each, and
+a 50,000-item catalog has some 38 million postings. Here postings are appended to one
+array per term while documents arrive (already in document order, so nothing is sorted),
+and at commit each term's blocks are cut from those arrays and handed to Whoosh's own
+block encoder. The files written are ordinary Whoosh segments that any reader opens.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+
+from whoosh import formats
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+_PACKED: dict[int, bytes] = {}
+
+
+class BulkUnsupported(Exception):
+    """The schema or index needs something this writer does not do; use Whoosh's writer."""
+
+
+def _packed(freq: int) -> bytes:
+    # The same few frequencies recur; one bytes object each instead of one per posting.
+    found = _PACKED.get(freq)
+    if found is None:
+        found = _PACKED[freq] = pack_uint(freq)
+    return found
+
+
+def _check_schema(schema) -> None:  # noqa: ANN001 - a Whoosh Schema
+    for name, field in schema.items():
+        if not field.indexed:
+            continue
+        if type(field.format) is not formats.Existence and not isinstance(field.format, formats.Frequency):
+            raise BulkUnsupported(f"field {name!r} needs positions or characters")
+        if field.vector or field.separate_spelling() or field.column_type:
+            raise BulkUnsupported(f"field {name!r} has vectors, separate spelling or a column")
+
+
+class BulkWriter(SegmentWriter):
+    """Writes one new segment into an empty index, much faster than Whoosh's writer (adds only)."""
+
+    def __init__(self, ix, **options) -> None:  # noqa: ANN001 - a Whoosh Index
+        super().__init__(ix, **options)
+        if self.segments:
+            self.cancel()
+            raise BulkUnsupported("the bulk writer only builds a fresh index")
+        try:
+            _check_schema(self.schema)
+        except BulkUnsupported:
+            self.cancel()
+            raise
+        self._postings: dict[str, dict[str | bytes, tuple[array, array]]] = {}
+        self._lengths: dict[str, array] = {}  # scorable field -> quantised length per docnum
+
+    def add_document(self, **fields) -> None:
+        """Add one document (no `_boost` or `_stored_*` keywords)."""
+        self._check_state()
+        docnum = self.docnum
+        self.perdocwriter.start_doc(docnum)
+        for name in sorted(fields):
+            value = fields[name]
+            if value is None:
+                continue
+            field = self.schema[name]
+            length = self._add_terms(name, field, value, docnum) if field.indexed else 0
+            if field.scorable:
+                self._record_length(name, docnum, length)
+            self.perdocwriter.add_field(name, field, value if field.stored else None, length)
+        self.perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _add_terms(self, name: str, field, value, docnum: int) -> int:  # noqa: ANN001
+        terms = self._postings.setdefault(name, {})
+        length = 0
+        for text, freq in _term_freqs(field, value):
+            entry = terms.get(text)
+            if entry is None:
+                entry = terms[text] = (array("I"), array("I"))
+            entry[0].append(docnum)
+            entry[1].append(freq)
+            length += freq
+        return length if field.scorable else 0
+
+    def _record_length(self, name: str, docnum: int, length: int) -> None:
+        lengths = self._lengths.get(name)
+        if lengths is None:
+            lengths = self._lengths[name] = array("I")
+        lengths.extend([0] * (docnum + 1 - len(lengths)))
+        # What a reader would give back for this document: the length byte, decoded.
+        lengths[docnum] = byte_to_length(length_to_byte(length)) if length else 0
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        writer = self.fieldwriter
+        for name in sorted(self._postings):
+            field = self.schema[name]
+            terms = self._postings.pop(name)
+            lengths = self._lengths.get(name)
+            writer.start_field(name, field)
+            for encoded, text in sorted((_as_bytes(text), text) for text in terms):
+                writer.start_term(encoded)
+                _write_term(writer._postwriter, field.format, *terms.pop(text), lengths)
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+
+
+def _term_freqs(field, value) -> Iterable[tuple[str | bytes, int]]:  # noqa: ANN001
+    format_ = field.format
+    counted = getattr(format_, "term_counts", None)
+    if counted is not None:
+        return counted(value)  # our analysis: (str term, frequency) pairs at C speed
+    return ((text, freq) for text, freq, _weight, _value in field.index(value))
+
+
+def _as_bytes(text: str | bytes) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
+def _write_term(postings, format_, ids: array, freqs: array, lengths: array | None) -> None:  # noqa: ANN001
+    """Cut one term's postings into Whoosh blocks; the last is left buffered for finish_postings()."""
+    limit = postings._blocklimit
+    boost = format_.field_boost
+    with_values = isinstance(format_, formats.Frequency)
+    total = len(ids)
+    for start in range(0, total, limit):
+        block_ids = ids[start:start + limit]
+        block_freqs = freqs[start:start + limit]
+        postings._ids = block_ids
+        postings._weights = array("f", [f * boost for f in block_freqs])
+        postings._values = [_packed(f) for f in block_freqs] if with_values else []
+        postings._maxweight = max(postings._weights)
+        if lengths is not None:
+            found = [lengths[d] for d in block_ids if d < len(lengths) and lengths[d]]
+            postings._minlength = min(found) if found else None
+            postings._maxlength = max(found) if found else 0
+        else:
+            postings._minlength, postings._maxlength = None, 0
+        if start + limit < total:
+            postings._write_block()

@@ -1,0 +1,91 @@
+"""The bulk rebuild writer produces the same index as Whoosh's own writer, term for term."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from whoosh import fields
+from whoosh import index as whoosh_index
+
+from marketplace.search.bulk import BulkUnsupported, BulkWriter
+from marketplace.search.schema import build_schema
+
+WORDS = ["expense", "claim", "rejected", "receipt", "approver", "travel", "café", "naïve", "onboarding", "checklist", "forklift", "pallet", "wrap", "safety"]
+
+
+def _documents(count: int, seed: int = 3) -> list[dict]:
+    rng = random.Random(seed)
+
+    def text(n: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(n))
+
+    documents = []
+    for n in range(count):
+        document = {
+            "id": str(n), "stamp": f"1:{n}", "kind": "item", "moment": rng.choice(["new", "solve"]),
+            "type": "job_aid", "department": rng.choice(["", "sales"]), "kpi": "kpi-a,kpi-b" if n % 3 else "kpi-a",
+            "skill": "" if n % 4 else "excel", "title": text(rng.randint(1, 6)), "summary": text(rng.randint(5, 30)),
+            "tags": text(3), "body": text(rng.randint(0, 400)), "title_prefix": "", "summary_prefix": "", "spell": "",
+        }
+        document["title_prefix"] = document["title"]
+        document["summary_prefix"] = document["summary"]
+        document["spell"] = document["title"] + " " + document["summary"]
+        documents.append(document)
+    return documents
+
+
+def _build(path, documents: list[dict], bulk: bool):
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), build_schema())
+    writer = BulkWriter(ix) if bulk else ix.writer()
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    return whoosh_index.open_dir(str(path)).reader()
+
+
+def _postings(reader, fieldname, text) -> list[tuple]:
+    matcher = reader.postings(fieldname, text)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value(), matcher.block_min_length(), matcher.block_max_length()))
+        matcher.next()
+    return found
+
+
+def _term_stats(reader, fieldname, text) -> tuple:
+    info = reader.term_info(fieldname, text)
+    return info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(), info.min_id(), info.max_id()
+
+
+def test_bulk_index_equals_whooshs_own(tmp_path):
+    documents = _documents(700)  # several 128-posting blocks for the common words
+    ours, theirs = _build(tmp_path / "bulk", documents, True), _build(tmp_path / "whoosh", documents, False)
+    terms = list(theirs.all_terms())
+    assert list(ours.all_terms()) == terms and len(terms) > 100
+    for fieldname, text in terms:
+        assert _term_stats(ours, fieldname, text) == _term_stats(theirs, fieldname, text), (fieldname, text)
+        assert _postings(ours, fieldname, text) == _postings(theirs, fieldname, text), (fieldname, text)
+    for docnum in range(theirs.doc_count_all()):
+        assert ours.stored_fields(docnum) == theirs.stored_fields(docnum)
+        for fieldname in build_schema().scorable_names():
+            assert ours.doc_field_length(docnum, fieldname) == theirs.doc_field_length(docnum, fieldname)
+    for fieldname in build_schema().scorable_names():
+        assert ours.field_length(fieldname) == theirs.field_length(fieldname)
+        assert ours.max_field_length(fieldname) == theirs.max_field_length(fieldname)
+
+
+def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):
+    (tmp_path / "phrases").mkdir()
+    with_positions = whoosh_index.create_in(str(tmp_path / "phrases"), fields.Schema(body=fields.TEXT()))
+    with pytest.raises(BulkUnsupported):
+        BulkWriter(with_positions)
+    (tmp_path / "full").mkdir()
+    full = whoosh_index.create_in(str(tmp_path / "full"), build_schema())
+    writer = full.writer()
+    writer.add_document(id="1", title="Existing")
+    writer.commit()
+    with pytest.raises(BulkUnsupported):
+        BulkWriter(full)  # only fresh indexes: merging segments is Whoosh's job
+    full.writer().cancel()  # the refused writers released the lock
