@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,50000").split(",") if s.strip()]
 QUERIES = int(os.environ.get("BENCH_QUERIES", "70"))
-PROCS = int(os.environ.get("BENCH_PROCS", "1"))
+PROCS = int(os.environ.get("BENCH_PROCS", "0"))  # 0: as the app decides (one per core for a big catalog)
 
 
 def _app(home: Path):
@@ -181,7 +181,7 @@ def main() -> None:
             print(f"[{size}] corpus written in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             started = time.perf_counter()
             with app.app_context():
-                admin.rebuild(procs=PROCS)
+                admin.rebuild(procs=PROCS or None)
             whoosh_build = time.perf_counter() - started
             index_dir = home / "index"
             whoosh_size = _size_mb(index_dir / (index_dir / "current").read_text().strip())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from marketplace.extensions import db
 from marketplace.search import admin, services
 from marketplace.search.hooks import index_for
@@ -101,7 +103,7 @@ def test_rebuild_catches_up_on_writes_made_during_it(app, search_index, indexed)
         db.session.commit()
 
     with Session(db.engine) as session, Session(db.engine) as catch_up:
-        index_for(app).rebuild(batches(), reload=lambda ids: documents.documents_for(catch_up, ids))
+        index_for(app).rebuild([batches], reload=lambda ids: documents.documents_for(catch_up, ids))
     assert found("capybara", user) == ["during-rebuild"]
     assert admin.check().clean
 
@@ -113,3 +115,34 @@ def test_ensure_builds_a_missing_index(app, search_index, indexed):
     assert "built" in result.output
     assert search_index.exists()
     assert "present" in app.test_cli_runner().invoke(args=["search", "ensure"]).output
+
+
+def test_parallel_rebuild_finds_the_same_as_one_process(app, search_index, indexed):
+    user = indexed.users["employee"]
+    for n in range(230):  # enough for three parts of at least 100 items... and a remainder
+        factories.item(f"bulk-{n}", "apply", title=f"Forklift drill {n}", summary="Pallet safety walk-through.")
+    db.session.commit()
+    queries = ["forklift", "pallet saf", "drill 17", "expense"]
+    admin.rebuild(procs=1)
+    single = {q: services.search(services.SearchRequest(text=q, limit=50), user) for q in queries}
+    name = admin.rebuild(procs=3)
+    parallel = {q: services.search(services.SearchRequest(text=q, limit=50), user) for q in queries}
+    assert len(search_index.searcher().reader().leaf_readers()) == 2  # one segment per process
+    for query in queries:
+        assert parallel[query].total == single[query].total
+        assert [h.item.slug for h in parallel[query].hits] == [h.item.slug for h in single[query].hits]
+    assert single["forklift"].total == 230 and admin.check().clean
+    assert not (search_index.root / name / "MAIN.tmp").exists()  # the children's scratch space is gone
+
+
+def test_a_failing_build_process_fails_the_rebuild_and_keeps_the_old_index(app, search_index, indexed):
+    before = search_index.current_name()
+    generations = sorted(p.name for p in search_index.root.glob("gen-*"))
+
+    def broken():
+        yield [("1", {"no_such_field": "x"})]
+
+    with pytest.raises(RuntimeError, match="failed"):
+        search_index.rebuild([broken, broken], reload=lambda keys: {})
+    assert search_index.current_name() == before
+    assert sorted(p.name for p in search_index.root.glob("gen-*")) == generations  # the half-built one is gone

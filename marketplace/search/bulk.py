@@ -10,14 +10,21 @@ block encoder. The files written are ordinary Whoosh segments that any reader op
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
+import queue
+import shutil
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from whoosh import formats
+from whoosh.index import TOC
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+log = logging.getLogger(__name__)
 _PACKED: dict[int, bytes] = {}
 
 
@@ -146,3 +153,85 @@ def _write_term(postings, format_, ids: array, freqs: array, lengths: array | No
             postings._minlength, postings._maxlength = None, 0
         if start + limit < total:
             postings._write_block()
+
+
+Batch = list[tuple[object, dict | None]]
+Source = Callable[[], Iterable[Batch]]
+
+
+def write_fresh(ix, sources: list[Source], on_batch: Callable[[int], None] | None = None) -> None:  # noqa: ANN001
+    """Fill an empty index from `sources`: one segment each, built in parallel processes when there are several."""
+    if len(sources) > 1:
+        _write_in_processes(ix, sources, on_batch)
+        return
+    try:
+        writer = BulkWriter(ix)
+    except BulkUnsupported as reason:
+        log.warning("search rebuild uses Whoosh's writer: %s", reason)
+        writer = ix.writer(limitmb=256)
+    try:
+        for batch in sources[0]():
+            _add_batch(writer, batch)
+            if on_batch:
+                on_batch(len(batch))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def _add_batch(writer, batch: Batch) -> None:  # noqa: ANN001
+    for _key, document in batch:
+        if document is not None:
+            writer.add_document(**document)
+
+
+def _write_in_processes(ix, sources: list[Source], on_batch: Callable[[int], None] | None) -> None:  # noqa: ANN001
+    # Forked children inherit the sources (closures over the app) without pickling; each
+    # writes its own segment, and this process lists them, in order, in a new TOC.
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    workers = [context.Process(target=_build_part, args=(ix, part, source, messages), daemon=True)
+               for part, source in enumerate(sources)]
+    for worker in workers:
+        worker.start()
+    try:
+        segments = _collect(workers, messages, on_batch)
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+        shutil.rmtree(os.path.join(ix.storage.folder, f"{ix.indexname}.tmp"), ignore_errors=True)
+    TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+
+
+def _collect(workers, messages, on_batch) -> list:  # noqa: ANN001
+    segments: dict[int, object] = {}
+    while len(segments) < len(workers):
+        try:
+            kind, part, value = messages.get(timeout=0.5)
+        except queue.Empty:
+            if any(worker.exitcode not in (None, 0) for worker in workers):
+                raise RuntimeError("a search build process died") from None
+            continue
+        if kind == "error":
+            raise RuntimeError(f"search build process {part} failed: {value}")
+        if kind == "segment":
+            segments[part] = value
+        elif on_batch:
+            on_batch(value)
+    return [segments[part] for part in sorted(segments)]
+
+
+def _build_part(ix, part: int, source: Source, messages) -> None:  # noqa: ANN001
+    try:
+        writer = BulkWriter(ix, _lk=False)  # the parent owns the fresh index; no lock to share
+        for batch in source():
+            _add_batch(writer, batch)
+            messages.put(("batch", part, len(batch)))
+        # Finish this segment's files, but leave the shared temp folder to the parent.
+        messages.put(("segment", part, writer._finalize_segment()))
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails the rebuild
+        messages.put(("error", part, repr(error)))
+        raise

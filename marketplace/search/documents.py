@@ -78,13 +78,22 @@ def published_count(session: Session) -> int:
     return (session.scalar(select(func.count(Item.id)).where(Item.status == "published")) or 0) + discussions.count(session)
 
 
-def all_batches(session: Session) -> Iterator[list[tuple[int | str, dict | None]]]:
-    """Every published item, then every thread, as documents in batches (for a rebuild)."""
-    ids = list(session.scalars(select(Item.id).where(Item.status == "published").order_by(Item.id)))
+def published_item_ids(session: Session) -> list[int]:
+    """Ids of every published item, oldest first (index order: a higher docnum is newer)."""
+    return list(session.scalars(select(Item.id).where(Item.status == "published").order_by(Item.id)))
+
+
+def item_batches(session: Session, ids: list[int]) -> Iterator[list[tuple[int | str, dict | None]]]:
+    """These items as documents, in batches, keeping memory flat however many there are."""
     for start in range(0, len(ids), BATCH):
         batch = _load(session, ids[start:start + BATCH])
         yield [(item.id, document(item)) for item in batch]
-        session.expunge_all()  # keep a 50,000-item rebuild's memory flat
+        session.expunge_all()
+
+
+def all_batches(session: Session) -> Iterator[list[tuple[int | str, dict | None]]]:
+    """Every published item, then every thread, as documents in batches (for a rebuild)."""
+    yield from item_batches(session, published_item_ids(session))
     yield from discussions.all_batches(session)
 
 

@@ -27,7 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from marketplace.search.bulk import BulkUnsupported, BulkWriter
+from marketplace.search.bulk import write_fresh
 from marketplace.search.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -200,12 +200,11 @@ class SearchIndex:
 
     def rebuild(
         self,
-        batches: Iterable[list[tuple[int | str, dict | None]]],
+        sources: list[Callable[[], Iterable[list[tuple[int | str, dict | None]]]]],
         reload: Callable[[set[int | str]], dict[int | str, dict | None]],
-        procs: int = 1,
         on_batch: Callable[[int], None] | None = None,
     ) -> str:
-        """Build a fresh generation from `batches`, catch up on writes made meanwhile, swap it in."""
+        """Build a fresh generation from `sources` (one segment and process each), catch up on writes made meanwhile, swap it in."""
         self.root.mkdir(parents=True, exist_ok=True)
         with self.exclusive():
             old = self.current_name()
@@ -214,15 +213,7 @@ class SearchIndex:
         path = self.root / name
         path.mkdir()
         try:
-            ix = whoosh_index.create_in(str(path), build_schema())
-            writer = _fresh_writer(ix, procs)
-            for batch in batches:
-                for _key, document in batch:
-                    if document is not None:
-                        writer.add_document(**document)
-                if on_batch:
-                    on_batch(len(batch))
-            writer.commit()
+            write_fresh(whoosh_index.create_in(str(path), build_schema()), sources, on_batch)
             with self.exclusive():
                 old_now = self.current_name()
                 changed = _journal_ids(self.root / old_now / JOURNAL, offset if old_now == old else 0) if old_now else set()
@@ -270,17 +261,6 @@ class SearchIndex:
             return set(build_schema().names()) <= set(self.searcher().schema.names())
         except IndexUnavailable:
             return False
-
-
-def _fresh_writer(ix, procs: int):  # noqa: ANN001 - a Whoosh Index
-    """The fastest writer for a fresh generation: ours in bulk, else Whoosh's (multi-process when asked)."""
-    if procs <= 1:
-        try:
-            return BulkWriter(ix)
-        except BulkUnsupported as reason:
-            log.warning("search rebuild uses Whoosh's writer: %s", reason)
-    options = {"procs": procs, "limitmb": 128, "multisegment": True} if procs > 1 else {"limitmb": 256}
-    return ix.writer(**options)
 
 
 def parse_key(text: str) -> int | str:

@@ -144,7 +144,7 @@ def resolve_request(request_id: int) -> Response:
 
 
 @bp.cli.command("reindex")
-@click.option("--procs", type=int, default=None, help="Indexing processes (default: SEARCH_BUILD_PROCS or 1).")
+@click.option("--procs", type=int, default=None, help="Indexing processes (default: SEARCH_BUILD_PROCS, else one per core up to 4 from 5,000 items).")
 def reindex_command(procs: int | None) -> None:
     """Rebuild the index into a fresh directory and swap it in atomically."""
     total = admin.published_count()
