@@ -14,6 +14,7 @@ from marketplace.catalog.models import (
     ChecklistTick,
     HelpfulVote,
     Item,
+    ItemImage,
     MediaFile,
     Moment,
     Skill,
@@ -33,7 +34,7 @@ from marketplace.submissions.models import (  # noqa: F401  (registers the table
 
 __all__ = [
     "ITEM_TYPES", "KPI", "ROLE_NAMES", "ChecklistStep", "ChecklistTick", "Collection",
-    "CollectionEntry", "Department", "HelpfulVote", "Item", "Notification", "MediaFile", "Moment", "Skill",
+    "CollectionEntry", "Department", "HelpfulVote", "Item", "ItemImage", "Notification", "MediaFile", "Moment", "Skill",
     "User", "champion_departments", "user_skills",
     "Endorsement", "Experiment", "Membership", "Post", "PostVote", "Space", "Thread",
 ]

@@ -8,11 +8,12 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 
 from marketplace.accounts.models import Department, User
 from marketplace.accounts.services import hash_password
-from marketplace.catalog.models import KPI, ChecklistStep, Item, Moment, Skill
+from marketplace.catalog.models import KPI, ChecklistStep, Item, ItemImage, MediaFile, Moment, Skill
 from marketplace.config import ROOT
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.curation.services import slugify
@@ -87,15 +88,27 @@ def _user(u: dict, departments: dict, created: Counter, password_hash: str) -> N
     created["users"] += 1
 
 
-def _media(spec: dict, owner: User | None) -> tuple:
-    path = DEMO_DIR / "media" / spec["file"]
+def _file(name: str, kind: str, owner: User | None, **fields) -> MediaFile:
+    path = DEMO_DIR / "media" / name
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    media = register_file(
-        path.read_bytes(), kind=spec.get("kind", "video"), content_type=content_type,
-        extension=path.suffix.lstrip(".").lower(), original_name=path.name,
-        duration_seconds=spec.get("duration_seconds"), owner_id=owner.id if owner else None,
+    if kind == "image":
+        with Image.open(path) as image:  # our own generated files; the size lets pages reserve space
+            fields["width"], fields["height"] = image.size
+    return register_file(
+        path.read_bytes(), kind=kind, content_type=content_type, extension=path.suffix.lstrip(".").lower(),
+        original_name=path.name, owner_id=owner.id if owner else None, **fields,
     )
-    return media, spec.get("transcript", "")
+
+
+def _media(item: Item, spec: dict, owner: User | None) -> None:
+    """A video (`file`), one image (`file`) or a photo sequence (`[[media.image]]` with captions)."""
+    if spec.get("kind") == "image":
+        pictures = spec.get("image") or [{"file": spec["file"]}]
+        item.images = [ItemImage(position=i, media=_file(p["file"], "image", owner), caption=p.get("caption", ""))
+                       for i, p in enumerate(pictures)]
+    else:
+        item.media = _file(spec["file"], spec.get("kind", "video"), owner, duration_seconds=spec.get("duration_seconds"))
+    item.transcript = spec.get("transcript", "")
 
 
 def _item(spec: dict, lookups: dict, created: Counter) -> None:
@@ -115,7 +128,7 @@ def _item(spec: dict, lookups: dict, created: Counter) -> None:
         steps=[ChecklistStep(position=i, text=s["text"], detail=s.get("detail", "")) for i, s in enumerate(spec.get("step", []))],
     )
     if "media" in spec:
-        item.media, item.transcript = _media(spec["media"], owner)
+        _media(item, spec["media"], owner)
     db.session.add(item)
     created["items"] += 1
 

@@ -33,15 +33,21 @@
     if (event.target.name === "type" && event.target.closest("#submission-form")) { showChosenType(); }
   });
 
-  // Refuse obviously oversized files before sending megabytes the server will refuse.
+  // Refuse obviously oversized uploads before sending megabytes the server will refuse.
   document.addEventListener("htmx:confirm", function (event) {
     var f = form();
     if (!f || event.target !== f || !hasFile(f)) { return; }
     var max = parseInt(f.getAttribute("data-max-bytes"), 10);
-    var file = f.querySelector("input[type=file]").files[0];
-    if (max && file.size > max) {
+    var maxImages = parseInt(f.getAttribute("data-max-images"), 10);
+    var files = f.querySelector("input[type=file]").files;
+    var total = 0;
+    for (var i = 0; i < files.length; i++) { total += files[i].size; }
+    if (maxImages && files.length > maxImages) {
       event.preventDefault();
-      window.alert("That file is larger than the " + Math.round(max / 1048576) + " MB limit.");
+      window.alert("A photo sequence holds at most " + maxImages + " images; you chose " + files.length + ".");
+    } else if (max && total > max) {
+      event.preventDefault();
+      window.alert((files.length > 1 ? "Those files are" : "That file is") + " larger than the " + Math.round(max / 1048576) + " MB limit.");
     }
   });
 

@@ -16,6 +16,7 @@ from marketplace.models import (
     CollectionEntry,
     Department,
     Item,
+    ItemImage,
     Moment,
     Skill,
     User,
@@ -98,7 +99,7 @@ def build_base() -> Base:
     checklist = item("first-week-checklist", "new", kind="checklist", title="Your first week in sales", kpis=[kpi], department=sales, owner=owner,
                      steps=[ChecklistStep(position=i, text=f"Step {i + 1}", detail="Detail") for i in range(4)])
     media = register_file(PNG_1PX, kind="image", content_type="image/png", extension="png", original_name="tiny.png")
-    quick_learn = item("demo-quick-learn", "apply", kind="quick_learn", title="Logging a call in two minutes", kpis=[kpi2], department=support, owner=users["leader"], media=media, transcript="Hello.\n\nThis is how.")
+    quick_learn = item("demo-quick-learn", "apply", kind="quick_learn", title="Logging a call in two minutes", kpis=[kpi2], department=support, owner=users["leader"], images=[ItemImage(media=media)], transcript="Hello.\n\nThis is how.")
     draft = item("secret-draft", "change", status="draft", title="Unreleased pricing change", kpis=[kpi], department=sales, owner=users["employee"])
     collection = Collection(title="Ramp up new sellers", slug="ramp-up", intent="New sellers take too long to close.", kpi=kpi, featured=True, status="published", owner=users["curator"],
                             entries=[CollectionEntry(item=job_aid, position=0), CollectionEntry(item=checklist, position=1), CollectionEntry(item=quick_learn, position=2)])

@@ -41,8 +41,8 @@ def make(base, tmp_path: Path, state: str = "pending", submitter=None, **changes
     """A submission with an image, driven through the real services into `state`."""
     submitter = submitter or base.users["employee"]
     kind = changes.get("type", "quick_learn")
-    file = upload(tmp_path) if kind == "quick_learn" else None
-    submission = services.save(submitter, data(base, **changes), file, current_app.config, incoming_dir(),
+    files = [upload(tmp_path)] if kind == "quick_learn" else []
+    submission = services.save(submitter, data(base, **changes), files, current_app.config, incoming_dir(),
                                submit=state != "draft")
     if state in {"rejected", "changes_requested", "approved"}:
         reviewer = base.users["champion"]

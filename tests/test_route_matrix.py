@@ -67,7 +67,7 @@ ROUTES: dict[str, Route] = {
     ),
     "admin.users": Route(lambda b: "/admin/users", signed_in(employee=403, champion=403, curator=403, leader=403)),
     "admin.edit_user": Route(lambda b: f"/admin/users/{b.users['employee'].id}", signed_in(employee=403, champion=403, curator=403, leader=403)),
-    "media.serve": Route(lambda b: f"/media/{b.quick_learn.media_id}", signed_in(), htmx_too=False),
+    "media.serve": Route(lambda b: f"/media/{b.quick_learn.images[0].media_id}", signed_in(), htmx_too=False),
     "notifications.index": Route(lambda b: "/notifications", signed_in()),
     "notifications.mark_read": Route(lambda b: "/notifications/read", signed_in(), method="POST"),
     "notifications.badge": Route(lambda b: "/notifications/badge", signed_in()),

@@ -169,3 +169,57 @@ def test_type_comes_from_content_not_name(tmp_path):
 def test_ffprobe_and_ffmpeg_are_debians(tmp_path):
     assert subprocess.run([pipeline.FFPROBE, "-version"], capture_output=True).returncode == 0
     assert subprocess.run([pipeline.FFMPEG, "-version"], capture_output=True).returncode == 0
+
+
+# Photo sequences ------------------------------------------------------------------------
+
+
+def spooled(tmp_path, files: list[tuple[bytes, str]]) -> list[tuple]:
+    """Files on disk as the upload spooler leaves them, with the names the browser sent."""
+    out = []
+    for number, (content, name) in enumerate(files):
+        path = tmp_path / f"upload-{number}.part"
+        path.write_bytes(content)
+        out.append((path, name))
+    return out
+
+
+def test_a_sequence_is_cleaned_image_by_image_in_order(tmp_path):
+    files = spooled(tmp_path, [(fx.jpeg_with_exif(64, 32), "a.jpg"), (fx.png_with_text(), "b.png"), (fx.jpeg_with_exif(90, 30), "c.jpg")])
+    results = pipeline.process_all(files, tmp_path / "work", LIMITS)
+    assert [r.original_name for r in results] == ["a.jpg", "b.png", "c.jpg"]
+    assert [(r.main.width, r.main.height) for r in results] == [(32, 64), (40, 30), (30, 90)]
+    for result in results:
+        stored = result.main.path.read_bytes()
+        assert not any(s in stored for s in (b"Exif", b"eXIf", b"tEXt", fx.CAMERA.encode(), fx.SECRET.encode()))
+        assert result.preview.kind == "thumbnail" and result.preview.path.is_file()
+
+
+def test_a_sequence_holds_at_most_the_configured_number_of_images(tmp_path):
+    few = pipeline.Limits(max_bytes=2**20, max_video_seconds=60, max_image_pixels=10**6, max_images=2)
+    files = spooled(tmp_path, [(fx.webp_image(), f"{n}.webp") for n in range(3)])
+    with pytest.raises(pipeline.MediaRejected, match="You chose 3 files; a photo sequence holds at most 2 images"):
+        pipeline.process_all(files, tmp_path / "work", few)
+    assert len(pipeline.process_all(files[:2], tmp_path / "work", few)) == 2
+
+
+@pytest.mark.parametrize(("bad", "name", "shown"), [
+    (fx.png_bomb, "bomb.png", "File 3 of 3 (“bomb.png”): This image declares far more pixels"),
+    (fx.html_page, "page.png", "File 3 of 3 (“page.png”): We could not recognise"),
+    (fx.jpeg_with_exif, "a\r\nb.jpg", "File 3 of 3 (“ab.jpg”): The file name contains a control character"),
+    (lambda: b"", "", "File 3 of 3: Choose a file"),
+], ids=["bomb", "html", "CR/LF name", "nameless"])
+def test_one_bad_image_refuses_the_sequence_names_it_and_leaves_nothing(tmp_path, bad, name, shown):
+    files = spooled(tmp_path, [(fx.jpeg_with_exif(), "one.jpg"), (fx.webp_image(), "two.webp"), (bad(), name)])
+    with pytest.raises(pipeline.MediaRejected) as refused:
+        pipeline.process_all(files, tmp_path / "work", LIMITS)
+    assert refused.value.message.startswith(shown)
+    assert list((tmp_path / "work").iterdir()) == []  # the first two images' outputs are gone too
+
+
+def test_a_sequence_over_the_size_limit_together_is_refused(tmp_path):
+    small = pipeline.Limits(max_bytes=len(fx.webp_image()) * 2, max_video_seconds=60, max_image_pixels=10**6)
+    files = spooled(tmp_path, [(fx.webp_image(), f"{n}.webp") for n in range(3)])
+    with pytest.raises(pipeline.MediaRejected) as refused:
+        pipeline.process_all(files, tmp_path / "work", small)
+    assert refused.value.status == 413 and "These 3 images are" in refused.value.message

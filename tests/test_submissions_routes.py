@@ -36,10 +36,11 @@ def test_employee_submits_an_image_quick_learn(as_role, base, app):
     assert response.status_code == 303
     submission = db.session.scalar(select(Submission))
     assert response.headers["Location"].endswith(f"/submissions/{submission.id}")
-    assert submission.state == "pending" and submission.item.media.kind == "image"
-    assert submission.item.poster.kind == "thumbnail"
-    stored = services.path_for(submission.item.media)
-    assert stored.parent == services.path_for(submission.item.media).parent
+    [image] = submission.item.images
+    assert submission.state == "pending" and image.media.kind == "image" and submission.item.media is None
+    assert image.thumbnail.kind == "thumbnail"
+    stored = services.path_for(image.media)
+    assert stored.parent == services.path_for(image.thumbnail).parent
     assert "static" not in str(stored) and fx.CAMERA.encode() not in stored.read_bytes()
     assert not any(name.startswith("incoming/") and name.endswith(".part") for name in h.files_on_disk())
     page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
@@ -214,7 +215,7 @@ def test_review_flow_through_the_routes(as_role, base, tmp_path):
     employee = as_role("employee")
     assert employee.get(f"/items/{submission.item.slug}").status_code == 200
     assert "is published" in employee.get("/notifications").get_data(as_text=True)
-    assert employee.get(f"/media/{submission.item.media_id}").status_code == 200
+    assert employee.get(f"/media/{submission.item.images[0].media_id}").status_code == 200
 
 
 def test_submitter_cannot_review_own_work(app, base, tmp_path):
@@ -301,7 +302,8 @@ def test_visibility_matrix(people, base, tmp_path, state):
     submission = h.make(base, tmp_path, state=state)
     item = submission.item
     routes = {
-        "page": f"/items/{item.slug}", "file": f"/media/{item.media_id}", "thumbnail": f"/media/{item.poster_id}",
+        "page": f"/items/{item.slug}", "file": f"/media/{item.images[0].media_id}",
+        "thumbnail": f"/media/{item.images[0].thumbnail_id}",
         "submission": f"/submissions/{submission.id}", "review": f"/review/{submission.id}",
         "catalog": f"/catalog?q={item.title.split()[0]}",
     }

@@ -36,7 +36,7 @@ def test_only_the_workflow_transitions_are_possible(base, tmp_path, start, to):
 
 def test_draft_is_saved_and_finished_later(base, tmp_path):
     draft = h.make(base, tmp_path, state="draft", summary="")
-    assert draft.state == "draft" and draft.item.status == "draft" and draft.item.media is not None
+    assert draft.state == "draft" and draft.item.status == "draft" and len(draft.item.images) == 1
     assert [e.kind for e in draft.events] == ["created"]
     services.submit(draft, base.users["employee"], current_app.config)
     assert draft.state == "pending" and draft.item.status == "pending"
@@ -81,10 +81,10 @@ def test_claim_is_exclusive(base, tmp_path):
 
 def test_resubmission_keeps_every_version_with_a_diff(base, tmp_path):
     submission = h.make(base, tmp_path, state="changes_requested")
-    services.save(base.users["employee"], h.data(base, summary="Clear any jam in under a minute."), None,
+    services.save(base.users["employee"], h.data(base, summary="Clear any jam in under a minute."), [],
                   current_app.config, incoming_dir(), submission=submission, submit=True)
     assert submission.state == "pending" and [v.number for v in submission.versions] == [1, 2]
-    assert submission.item.version == 2 and submission.item.media is not None  # the file was kept
+    assert submission.item.version == 2 and len(submission.item.images) == 1  # the file was kept
     old, new, rows = services.latest_changes(submission)
     assert (old, new) == (1, 2)
     assert ("remove", "Clear a jam in one minute.") in rows and ("add", "Clear any jam in under a minute.") in rows
@@ -94,12 +94,11 @@ def test_resubmission_keeps_every_version_with_a_diff(base, tmp_path):
 
 def test_replacing_the_file_removes_the_old_one(base, tmp_path):
     submission = h.make(base, tmp_path, state="draft")
-    old_media = submission.item.media
-    old_path = services.path_for(old_media)
+    old_path = services.path_for(submission.item.images[0].media)
     assert old_path.is_file()
-    services.save(base.users["employee"], h.data(base), h.upload(tmp_path, name="new.jpg"), current_app.config,
+    services.save(base.users["employee"], h.data(base), [h.upload(tmp_path, name="new.jpg")], current_app.config,
                   incoming_dir(), submission=submission)
-    assert not old_path.is_file() and submission.item.media.original_name == "new.jpg"
+    assert not old_path.is_file() and submission.item.images[0].media.original_name == "new.jpg"
 
 
 def test_trusted_contributor_publishes_without_review_unless_flagged(base, tmp_path):
@@ -159,7 +158,7 @@ def test_failed_upload_leaves_no_rows_and_no_files(base, tmp_path):
     from marketplace.submissions.pipeline import MediaRejected
 
     with pytest.raises(MediaRejected):
-        services.save(base.users["employee"], h.data(base), h.upload(tmp_path, b"<html></html>", "x.png"),
+        services.save(base.users["employee"], h.data(base), [h.upload(tmp_path, b"<html></html>", "x.png")],
                       current_app.config, incoming_dir(), submit=True)
     assert h.counts() == before and h.files_on_disk() == files
     assert db.session.scalar(select(Submission)) is None

@@ -110,8 +110,12 @@ class Item(db.Model):
     moment: Mapped[Moment] = relationship()
     department: Mapped[Department | None] = relationship()
     owner: Mapped[User | None] = relationship()
+    # A video or PDF Quick Learn: the file and its poster or thumbnail. Images live in `images`.
     media: Mapped[MediaFile | None] = relationship(foreign_keys=[media_id])
     poster: Mapped[MediaFile | None] = relationship(foreign_keys=[poster_id])
+    images: Mapped[list[ItemImage]] = relationship(
+        order_by="ItemImage.position", cascade="all, delete-orphan", back_populates="item"
+    )
     kpis: Mapped[list[KPI]] = relationship(secondary=item_kpis, order_by="KPI.name")
     skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.name")
     steps: Mapped[list[ChecklistStep]] = relationship(
@@ -125,6 +129,24 @@ class Item(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+
+class ItemImage(db.Model):
+    """One picture of an image Quick Learn: a photo sequence of one or more, shown in order."""
+
+    __tablename__ = "item_images"
+    __table_args__ = (UniqueConstraint("item_id", "position"),)  # its index also serves item_id lookups
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id"), index=True)
+    thumbnail_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"), index=True)
+    caption: Mapped[str] = mapped_column(String(300), default="")  # also the image's text alternative
+
+    item: Mapped[Item] = relationship(back_populates="images")
+    media: Mapped[MediaFile] = relationship(foreign_keys=[media_id])
+    thumbnail: Mapped[MediaFile | None] = relationship(foreign_keys=[thumbnail_id])
 
 
 class ChecklistStep(db.Model):

@@ -15,6 +15,7 @@ from marketplace.catalog.models import (
     ChecklistTick,
     HelpfulVote,
     Item,
+    ItemImage,
     Moment,
     Skill,
     item_kpis,
@@ -148,7 +149,8 @@ def facet_options() -> dict[str, list]:
 def item_by_slug(slug: str) -> Item | None:
     """Load one item with its relations."""
     query = select(Item).where(Item.slug == slug).options(
-        selectinload(Item.kpis), selectinload(Item.skills), selectinload(Item.steps)
+        selectinload(Item.kpis), selectinload(Item.skills), selectinload(Item.steps),
+        selectinload(Item.images).selectinload(ItemImage.media), selectinload(Item.images).selectinload(ItemImage.thumbnail),
     )
     return db.session.scalar(query)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import or_, select
 
-from marketplace.catalog.models import Item, MediaFile
+from marketplace.catalog.models import Item, ItemImage, MediaFile
 from marketplace.extensions import db
 
 
@@ -52,8 +52,9 @@ def register_path(source: Path, *, kind: str, content_type: str, extension: str,
 
 
 def owning_item(media: MediaFile) -> Item | None:
-    """The catalog item that shows this file, if any."""
-    query = select(Item).where(or_(Item.media_id == media.id, Item.poster_id == media.id))
+    """The catalog item that shows this file (as its video, PDF, poster or one of its images), if any."""
+    in_images = Item.images.any(or_(ItemImage.media_id == media.id, ItemImage.thumbnail_id == media.id))
+    query = select(Item).where(or_(Item.media_id == media.id, Item.poster_id == media.id, in_images))
     return db.session.scalar(query)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     RadioField,
     SelectField,
@@ -28,7 +28,8 @@ class SubmissionForm(FlaskForm):
     kpi_ids = SelectMultipleField("KPIs it serves", coerce=int, validators=[Optional()])
     skill_ids = SelectMultipleField("Skills", coerce=int, validators=[Optional()])
     department_id = SelectField("Department (its champions review it)", coerce=int, validators=[InputRequired()])
-    file = FileField("Video, image or PDF")
+    file = MultipleFileField("Video, image or PDF (several images make a photo sequence)")
+    captions = TextAreaField("Image captions, one line per image, in order (optional)", validators=[Length(max=20_000)])
     transcript = TextAreaField("Transcript or captions (optional)", validators=[Length(max=20_000)])
     body = TextAreaField("Job aid (Markdown)", validators=[Length(max=50_000)])
     steps = TextAreaField("Checklist steps, one per line", validators=[Length(max=20_000)])
@@ -39,6 +40,36 @@ class SubmissionForm(FlaskForm):
     def step_lines(self) -> list[str]:
         """The checklist steps the person typed, blank lines dropped."""
         return [line.strip() for line in (self.steps.data or "").splitlines() if line.strip()]
+
+    @property
+    def files(self) -> list:
+        """The files chosen, in the order the browser sent them (none: keep the current ones)."""
+        return list(self.file.data or [])
+
+    @property
+    def caption_lines(self) -> list[str]:
+        """One caption per image; a blank line leaves that image without one."""
+        lines = [line.strip() for line in (self.captions.data or "").splitlines()]
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+    def check_captions(self, image_count: int) -> bool:
+        """Captions must fit the images they describe: no more lines than images, each short.
+
+        Not named validate_captions: WTForms would run that itself, without the image count.
+        """
+        if self.type.data != "quick_learn":
+            return True
+        lines = self.caption_lines
+        if len(lines) > image_count:
+            have = f"{image_count} image{'s' if image_count != 1 else ''}" if image_count else "no images"
+            self.captions.errors.append(f"There are {len(lines)} caption lines but {have}: write one line per image, in order.")
+            return False
+        if any(len(line) > 300 for line in lines):
+            self.captions.errors.append("Keep each caption under 300 characters.")
+            return False
+        return True
 
     def submitting(self) -> bool:
         """True when the person pressed "Submit for review" rather than "Save draft"."""
@@ -53,7 +84,7 @@ class SubmissionForm(FlaskForm):
         if not self.kpi_ids.data:
             self.kpi_ids.errors.append("Choose at least one KPI this serves.")
             ok = False
-        if self.type.data == "quick_learn" and not has_media and not self.file.data:
+        if self.type.data == "quick_learn" and not has_media and not self.files:
             self.file.errors.append("Choose the video, image or PDF to share.")
             ok = False
         if self.type.data == "job_aid" and not (self.body.data or "").strip():

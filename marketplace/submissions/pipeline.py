@@ -62,9 +62,10 @@ class MediaRejected(ValueError):
 class Limits:
     """Configurable limits, stated on the form."""
 
-    max_bytes: int
+    max_bytes: int  # per file, and for all the images of a sequence together
     max_video_seconds: int
     max_image_pixels: int
+    max_images: int = 20  # in one photo sequence
 
 
 @dataclass
@@ -109,8 +110,45 @@ def sniff(path: Path) -> str | None:
     return kind.mime if kind else None
 
 
-def process(source: Path, name: str | None, workdir: Path, limits: Limits) -> Result:
-    """Check and clean one upload; outputs land in `workdir` and are removed on refusal."""
+def process_all(files: list[tuple[Path, str | None]], workdir: Path, limits: Limits) -> list[Result]:
+    """Check and clean one file, or several images making a photo sequence (in order); all or nothing.
+
+    Refusing any file refuses them all, removes whatever was already made, and names the file.
+    """
+    if not files:
+        raise MediaRejected("Choose a file to upload.")
+    if len(files) == 1:
+        return [process(*files[0], workdir, limits)]
+    if len(files) > limits.max_images:
+        raise MediaRejected(f"You chose {len(files)} files; a photo sequence holds at most {limits.max_images} images.")
+    total = sum(path.stat().st_size for path, _ in files)
+    if total > limits.max_bytes:
+        raise MediaRejected(
+            f"These {len(files)} images are {total / 2**20:.0f} MB together; the limit is {limits.max_bytes // 2**20} MB.", 413
+        )
+    results: list[Result] = []
+    try:
+        for number, (path, name) in enumerate(files, 1):
+            try:
+                results.append(process(path, name, workdir, limits, kinds={"image"}))
+            except MediaRejected as refusal:
+                raise MediaRejected(f"{_which(number, len(files), name)}: {refusal.message}", refusal.status) from None
+    except BaseException:
+        for result in results:
+            discard(result.outputs)
+        raise
+    return results
+
+
+def _which(number: int, total: int, name: str | None) -> str:
+    # Name the file so the person knows which to fix, minus anything unprintable.
+    shown = "".join(ch for ch in name or "" if ch.isprintable())
+    shown = shown if len(shown) <= 80 else shown[:79] + "…"
+    return f"File {number} of {total} (“{shown}”)" if shown else f"File {number} of {total}"
+
+
+def process(source: Path, name: str | None, workdir: Path, limits: Limits, kinds: set[str] | None = None) -> Result:
+    """Check and clean one upload (of one of `kinds`, if given); outputs land in `workdir` and are removed on refusal."""
     display_name = check_name(name)
     size = source.stat().st_size
     if size == 0:
@@ -124,6 +162,11 @@ def process(source: Path, name: str | None, workdir: Path, limits: Limits) -> Re
             "Its contents decide, not its name.", 415,
         )
     kind, extension, name_extensions = ALLOWED[mime]
+    if kinds is not None and kind not in kinds:
+        raise MediaRejected(
+            f"This is a {kind}, and several files make a photo sequence, which holds JPEG, PNG or WebP images only. "
+            "Upload a video or PDF on its own.", 415,
+        )
     claimed = display_name.rsplit(".", 1)[-1].lower() if "." in display_name else ""
     if claimed not in name_extensions:
         raise MediaRejected(

@@ -58,7 +58,7 @@ def seed_submissions() -> int:
             kpi_ids=list(db.session.scalars(select(KPI.id).where(KPI.slug.in_(spec["kpis"])))),
             body=spec.get("body", ""), steps=spec.get("steps", []),
         )
-        submission = services.save(user, data, None, current_app.config, Path(current_app.config["UPLOAD_DIR"]),
+        submission = services.save(user, data, [], current_app.config, Path(current_app.config["UPLOAD_DIR"]),
                                    submit=True)
         if "days_ago" in spec:  # so the overdue marker and the escalation view have something to show
             submission.submitted_at = utcnow() - timedelta(days=spec["days_ago"])

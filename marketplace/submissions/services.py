@@ -20,6 +20,7 @@ from marketplace.catalog.models import (
     KPI,
     ChecklistStep,
     Item,
+    ItemImage,
     MediaFile,
     Moment,
     Skill,
@@ -79,6 +80,7 @@ class SubmissionData:
     body: str = ""
     steps: list[str] = field(default_factory=list)
     transcript: str = ""
+    captions: list[str] = field(default_factory=list)  # one per image of a photo sequence, in order
 
 
 @dataclass
@@ -95,6 +97,7 @@ def limits(config) -> pipeline.Limits:
         max_bytes=int(config["SUBMISSION_MAX_UPLOAD_MB"]) * 2**20,
         max_video_seconds=int(config["SUBMISSION_MAX_VIDEO_SECONDS"]),
         max_image_pixels=int(config["SUBMISSION_MAX_IMAGE_PIXELS"]),
+        max_images=int(config["SUBMISSION_MAX_IMAGES"]),
     )
 
 
@@ -115,6 +118,8 @@ def get(submission_id: int) -> Submission | None:
     query = select(Submission).where(Submission.id == submission_id).options(
         selectinload(Submission.events).selectinload(SubmissionEvent.actor),
         selectinload(Submission.versions), selectinload(Submission.item).selectinload(Item.steps),
+        selectinload(Submission.item).selectinload(Item.images).selectinload(ItemImage.media),
+        selectinload(Submission.item).selectinload(Item.images).selectinload(ItemImage.thumbnail),
     )
     return db.session.scalar(query)
 
@@ -133,6 +138,7 @@ def _fields(item: Item) -> dict[str, str]:
     return {
         "title": item.title, "summary": item.summary, "body": item.body,
         "steps": "\n".join(step.text for step in item.steps), "transcript": item.transcript,
+        "captions": "\n".join(image.caption for image in item.images),
     }
 
 
@@ -152,29 +158,59 @@ def _apply(item: Item, data: SubmissionData) -> None:
     item.steps = [ChecklistStep(position=i, text=text[:300]) for i, text in enumerate(steps)]
 
 
-def _attach(item: Item, result: pipeline.Result, owner: User) -> tuple[list[Path], list[MediaFile]]:
+def stored_files(item: Item) -> list[MediaFile]:
+    """Every stored file the item shows: video or PDF and its preview, or each image and thumbnail."""
+    files = [item.media, item.poster]
+    for image in item.images:
+        files += [image.media, image.thumbnail]
+    return [m for m in files if m is not None]
+
+
+def _detach(item: Item) -> list[MediaFile]:
+    """Take every file off the item; return the rows, to be deleted once nothing points at them."""
+    replaced = stored_files(item)
+    item.media = item.poster = None
+    item.images.clear()
+    return replaced
+
+
+def _register(output: pipeline.Output | None, result: pipeline.Result, owner: User) -> MediaFile | None:
+    if output is None:
+        return None
+    return register_path(output.path, kind=output.kind, content_type=output.content_type, extension=output.extension,
+                         width=output.width, height=output.height, duration_seconds=output.duration_seconds,
+                         original_name=result.original_name, owner_id=owner.id)
+
+
+def _attach(item: Item, results: list[pipeline.Result], owner: User) -> tuple[list[Path], list[MediaFile]]:
     """Register the cleaned files on the item; return new paths and the rows they replace."""
-    replaced = [m for m in (item.media, item.poster) if m is not None]
-    fields = {"original_name": result.original_name, "owner_id": owner.id}
-    main = result.main
-    item.media = register_path(main.path, kind=main.kind, content_type=main.content_type, extension=main.extension,
-                               width=main.width, height=main.height, duration_seconds=main.duration_seconds, **fields)
-    item.poster = None
-    if result.preview is not None:
-        pre = result.preview
-        item.poster = register_path(pre.path, kind=pre.kind, content_type=pre.content_type, extension=pre.extension,
-                                    width=pre.width, height=pre.height, **fields)
-    return [path_for(m) for m in (item.media, item.poster) if m is not None], replaced
+    replaced = _detach(item)
+    db.session.flush()  # frees the old images' positions before the new ones take them
+    first = results[0]
+    if first.main.kind == "image":
+        item.images = [ItemImage(position=position, media=_register(r.main, r, owner),
+                                 thumbnail=_register(r.preview, r, owner)) for position, r in enumerate(results)]
+    else:
+        item.media = _register(first.main, first, owner)
+        item.poster = _register(first.preview, first, owner)
+    return [path_for(m) for m in stored_files(item)], replaced
 
 
-def save(user: User, data: SubmissionData, upload: Upload | None, config, workdir: Path,
+def _caption(item: Item, captions: list[str]) -> None:
+    for position, image in enumerate(item.images):
+        image.caption = captions[position].strip()[:300] if position < len(captions) else ""
+
+
+def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdir: Path,
          submission: Submission | None = None, submit: bool = False) -> Submission:
     """Create or update a submission (and its item), optionally submitting it; all or nothing.
 
-    The file is checked before anything touches the database, and every file written is
+    `uploads` replace the item's files (one file, or several images in order); none keeps them.
+    The files are checked before anything touches the database, and every file written is
     removed again if anything later fails, so a refusal leaves no row and no file behind.
     """
-    result = pipeline.process(upload.path, upload.name, workdir, limits(config)) if upload else None
+    files = [(upload.path, upload.name) for upload in uploads]
+    results = pipeline.process_all(files, workdir, limits(config)) if files else []
     written: list[Path] = []
     try:
         if submission is None:
@@ -187,11 +223,11 @@ def save(user: User, data: SubmissionData, upload: Upload | None, config, workdi
             _apply(item, data)
         submission.department_id = data.department_id
         replaced: list[MediaFile] = []
-        if result is not None:
-            written, replaced = _attach(item, result, user)
+        if results:
+            written, replaced = _attach(item, results, user)
         if data.type != "quick_learn":
-            replaced += [m for m in (item.media, item.poster) if m is not None]
-            item.media = item.poster = None
+            replaced += _detach(item)
+        _caption(item, data.captions)
         db.session.flush()
         findings = screen_fields(_fields(item), config.get("SCREENING_PHONE_REGION", "US"))
         submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
@@ -205,7 +241,7 @@ def save(user: User, data: SubmissionData, upload: Upload | None, config, workdi
         db.session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
-        if result is not None:
+        for result in results:
             pipeline.discard(result.outputs)
         raise
     for path in old_paths:  # only once the rows are gone for good
@@ -243,6 +279,9 @@ def snapshot(item: Item) -> str:
     ]
     if media is not None:
         lines.append(f"File: {media.original_name} ({media.kind}, {media.size_bytes} bytes)")
+    for number, image in enumerate(item.images, 1):
+        caption = f": {image.caption}" if image.caption else ""
+        lines.append(f"Image {number} of {len(item.images)}: {image.media.original_name} ({image.media.size_bytes} bytes){caption}")
     lines += ["", "Summary:", item.summary]
     if item.body:
         lines += ["", "Body:", *item.body.splitlines()]

@@ -40,8 +40,14 @@ def init_app(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["SUBMISSION_MAX_UPLOAD_MB"]) * 2**20 + SLACK_BYTES
 
 
+def uploads_from(storages: list[FileStorage] | None) -> list[Upload]:
+    """The spooled files behind a form's (multiple) file field, in the order sent; empty when none was chosen."""
+    chosen = (upload_from(storage) for storage in storages or [])
+    return [upload for upload in chosen if upload is not None]
+
+
 def upload_from(storage: FileStorage | None) -> Upload | None:
-    """The spooled file behind a form's file field, or None when no file was chosen."""
+    """The spooled file behind one file part, or None when no file was chosen."""
     if storage is None or not isinstance(storage, FileStorage):
         return None
     stream = storage.stream

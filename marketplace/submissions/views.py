@@ -56,6 +56,7 @@ def _prefill(submission) -> dict:
         "department_id": submission.department_id, "kpi_ids": [k.id for k in item.kpis],
         "skill_ids": [s.id for s in item.skills], "body": item.body, "transcript": item.transcript,
         "steps": "\n".join(step.text for step in item.steps),
+        "captions": "\n".join(image.caption for image in item.images),
     }
 
 
@@ -64,6 +65,7 @@ def _data(form: SubmissionForm) -> services.SubmissionData:
         type=form.type.data, title=form.title.data, summary=form.summary.data or "", moment_id=form.moment_id.data,
         department_id=form.department_id.data, kpi_ids=form.kpi_ids.data or [], skill_ids=form.skill_ids.data or [],
         body=form.body.data or "", steps=form.step_lines, transcript=form.transcript.data or "",
+        captions=form.caption_lines,
     )
 
 
@@ -73,19 +75,21 @@ def _form_page(form, submission=None, status: int = 200, findings=None) -> Respo
         "submissions/submit.html", "submissions/_form.html", status=status, form=form, submission=submission,
         findings=findings if findings is not None else (submission.findings if submission else []),
         limits={"mb": cfg["SUBMISSION_MAX_UPLOAD_MB"], "minutes": cfg["SUBMISSION_MAX_VIDEO_SECONDS"] / 60,
-                "megapixels": cfg["SUBMISSION_MAX_IMAGE_PIXELS"] / 1e6},
+                "megapixels": cfg["SUBMISSION_MAX_IMAGE_PIXELS"] / 1e6, "images": cfg["SUBMISSION_MAX_IMAGES"]},
     )
 
 
 def _save(form: SubmissionForm, submission=None) -> Response:
     """Validate, run the pipeline and save; re-render with 422 (or the pipeline's 4xx) on problems."""
-    has_media = bool(submission and submission.item.media_id)
+    current = len(submission.item.images) if submission else 0
+    has_media = bool(submission and (submission.item.media_id or current))
     submitting = form.submitting()
-    if not form.validate() or (submitting and not form.validate_for_submit(has_media)):
+    valid = form.validate() & form.check_captions(len(form.files) or current)  # & runs both: every error at once
+    if not valid or (submitting and not form.validate_for_submit(has_media)):
         return _form_page(form, submission, 422)
-    upload = uploads.upload_from(form.file.data) if form.type.data == "quick_learn" else None
+    chosen = uploads.uploads_from(form.files) if form.type.data == "quick_learn" else []
     try:
-        saved = services.save(current_user, _data(form), upload, current_app.config, uploads.incoming_dir(),
+        saved = services.save(current_user, _data(form), chosen, current_app.config, uploads.incoming_dir(),
                               submission=submission, submit=submitting)
     except MediaRejected as problem:
         form.file.errors.append(problem.message)

@@ -176,14 +176,29 @@ for path in sorted(ITEMS_DIR.glob("*.toml")):
         if not isinstance(media, dict):
             errors.append(f"{where}: quick learn needs a [media] table")
             continue
-        f = media.get("file", "")
-        media_refs.add(f)
-        mpath = MEDIA_DIR / f
-        check(mpath.is_file(), f"{where}: media file {f!r} not found in media/")
         kind = media.get("kind")
         check(kind in {"video", "image"}, f"{where}: media kind must be video or image")
         n = words(media.get("transcript", ""))
         check(60 <= n <= 250, f"{where}: transcript has {n} words (want 60-250)")
+        sequence = media.get("image")  # a photo sequence: [[media.image]] tables instead of one file
+        if sequence is not None:
+            check(kind == "image" and "file" not in media, f"{where}: a photo sequence is kind image without a file")
+            check(isinstance(sequence, list) and 2 <= len(sequence) <= 20, f"{where}: a photo sequence has 2-20 images")
+            for i, picture in enumerate(sequence if isinstance(sequence, list) else [], 1):
+                check(set(picture) <= {"file", "caption"}, f"{where}: image {i} has unknown keys")
+                check(len(picture.get("caption", "")) <= 300, f"{where}: image {i} caption over 300 characters")
+                p = picture.get("file", "")
+                media_refs.add(p)
+                ppath = MEDIA_DIR / p
+                check(p.endswith(".png") and ppath.is_file(), f"{where}: image {i} {p!r} must be a PNG in media/")
+                if ppath.is_file():
+                    check(ppath.stat().st_size < 60_000 and png_size(ppath) == (640, 360),
+                          f"{where}: {p} must be 640x360 and under 60 KB")
+            continue
+        f = media.get("file", "")
+        media_refs.add(f)
+        mpath = MEDIA_DIR / f
+        check(mpath.is_file(), f"{where}: media file {f!r} not found in media/")
         if kind == "video":
             d = media.get("duration_seconds")
             check(isinstance(d, int) and 4 <= d <= 8, f"{where}: video duration_seconds must be int 4-8")

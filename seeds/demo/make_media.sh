@@ -4,7 +4,7 @@
 # Videos: one short silent WebM (VP9) per video Quick Learn, 320x180, made with
 # ffmpeg's lavfi sources. The title and duration are read from the item's TOML
 # file, so the video always matches the catalog entry.
-# Images: two labelled diagrams drawn with Pillow.
+# Images: two labelled diagrams and a four-picture photo sequence, drawn with Pillow.
 #
 # Requirements (Debian): apt-get install -y ffmpeg fonts-dejavu-core
 #                        and a Python 3.11+ with Pillow (PYTHON=... to choose it).
@@ -133,4 +133,54 @@ d.text((200, 230), "Can you read all four\non your phone screen?\nThen we can to
        font=f(13, True), fill="#333", spacing=4)
 img.save(f"{media}/receipt-photo-that-passes.png", optimize=True)
 print("made crm-pipeline-view-explained.png, receipt-photo-that-passes.png")
+PY
+
+# ------------------------------------------------------------------ photo sequence
+"$PYTHON" - "$MEDIA" "$FONT" "$FONT_BOLD" <<'PY'
+import sys
+from PIL import Image, ImageDraw, ImageFont
+
+media, font_path, bold_path = sys.argv[1:4]
+W, H = 640, 360
+def f(size, bold=False):
+    return ImageFont.truetype(bold_path if bold else font_path, size)
+
+# 3. Stretch-wrapping a pallet: a four-photo sequence, one step per picture
+steps = ["Tie the film to a corner post", "Three turns round the base",
+         "Spiral up, half of each turn overlapping", "Three turns at the top, tuck the tail"]
+for n, text in enumerate(steps, 1):
+    img = Image.new("RGB", (W, H), "#f3efe9")
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 0, W, 52], fill="#8a4b12")
+    d.text((20, 14), f"Step {n} of 4", font=f(22, True), fill="white")
+    d.text((170, 20), text, font=f(15), fill="white")
+    x0, x1, base = 200, 440, 318
+    d.rectangle([x0 - 10, base, x1 + 10, base + 14], fill="#a0703c")  # pallet deck
+    for bx in (x0 - 10, (x0 + x1) // 2 - 12, x1 - 14):
+        d.rectangle([bx, base + 14, bx + 24, base + 26], fill="#7a5226")  # blocks
+    for row in range(4):  # cartons
+        for col in range(3):
+            top = base - (row + 1) * 56
+            left = x0 + col * 80
+            d.rectangle([left + 2, top + 2, left + 78, top + 54], fill="#d9b47a", outline="#8c6a3a", width=2)
+    top_of_load = base - 4 * 56
+    film = "#5aa0d8"
+    if n == 1:
+        d.line([x0 - 6, base - 6, x0 - 60, base - 40], fill=film, width=6)
+        d.ellipse([x0 - 80, base - 60, x0 - 44, base - 24], outline="#333", width=3)
+        d.text((x0 - 170, base - 100), "knot the film\nround the post", font=f(13), fill="#333", spacing=3)
+    turns = {1: 0, 2: 3, 3: 8, 4: 13}[n]
+    for t in range(turns):
+        y = base - 8 - t * 18 if t < 3 else base - 62 - (t - 3) * 24
+        y = max(y, top_of_load + 6 + (t - 10) * 16) if t >= 10 else y
+        d.line([x0 - 6, y, x1 + 6, y - 12], fill=film, width=5)
+    if n == 3:
+        d.text((x1 + 24, base - 170), "overlap\nhalf the\nfilm width", font=f(13), fill="#333", spacing=3)
+        d.line([x1 + 20, base - 130, x1 + 8, base - 120], fill="#333", width=2)
+    if n == 4:
+        d.text((x1 + 24, top_of_load + 10), "tuck the tail\nunder a turn", font=f(13), fill="#333", spacing=3)
+        d.line([x0 - 6, top_of_load + 14, x1 + 6, top_of_load + 2], fill=film, width=5)
+    d.text((450, 332), "Operations · the marketplace demo", font=f(10), fill="#777")
+    img.save(f"{media}/stretch-wrapping-a-pallet-{n}.png", optimize=True)
+print("made stretch-wrapping-a-pallet-1.png … -4.png")
 PY

@@ -9,7 +9,7 @@ from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/catalog", "/catalog?moment=solve&type=job_aid", "/items/expense-claim-rejected-what-now",
+PAGES = ["/", "/catalog", "/catalog?moment=solve&type=job_aid", "/items/expense-claim-rejected-what-now", "/items/stretch-wrapping-a-pallet",
          "/items/new-crm-first-login-checklist", "/collections", "/login"]
 
 

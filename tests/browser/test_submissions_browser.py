@@ -78,3 +78,48 @@ def test_upload_review_publish_and_play(page, browser, live_server, tmp_path):
     expect(page.get_by_role("link", name=f"“{title}” is published. Thank you for sharing it!")).to_be_visible()
     errors = [m.text for m in page.console_messages + champion.console_messages if m.type == "error"]
     assert not errors, errors
+
+
+def test_photo_sequence_upload_and_reading_it_by_keyboard_without_javascript(page, browser, live_server, tmp_path):
+    pictures = []
+    for number in (1, 2, 3):
+        path = tmp_path / f"{number}-step.jpg"
+        path.write_bytes(media_fixtures.jpeg_with_exif(120, 80))
+        pictures.append(str(path))
+    title = f"Three photos of a label roll {int(time.time())}"
+
+    login(page, "employee@demo.test")
+    page.goto("/submit")
+    page.get_by_role("radio", name="Quick Learn").check()
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Summary").fill("Swap the roll without a jam.")
+    page.get_by_label("Moment of need").select_option(index=2)
+    page.get_by_label("KPIs it serves").select_option(index=0)
+    page.get_by_label("Department (its champions review it)").select_option(label="Sales")
+    page.get_by_label("Video, image or PDF").set_input_files(pictures)
+    page.get_by_label("Image captions").fill("Open the cover.\n\nClose the cover.")
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_url(re.compile(r"/submissions/\d+$"))
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
+    page.get_by_role("link", name="Preview as published").click()
+    expect(page.locator(".sequence > li")).to_have_count(3)
+    expect(page.get_by_role("img", name="Open the cover.")).to_be_visible()
+    assert not [m.text for m in page.console_messages if m.type == "error"]
+
+    # The seeded sequence, read by keyboard with JavaScript off: an ordered list of figures.
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    reader = context.new_page()
+    login(reader, "leader@demo.test")
+    reader.goto("/items/stretch-wrapping-a-pallet")
+    steps = reader.locator("ol.sequence > li figure")
+    expect(steps).to_have_count(4)
+    expect(steps.nth(0).locator("figcaption")).to_contain_text("Step 1 of 4")
+    expect(steps.nth(0).get_by_role("img")).to_have_attribute("alt", re.compile(r"^Tie the end of the film"))
+    reader.get_by_role("link", name="Step 3", exact=True).focus()
+    reader.keyboard.press("Enter")
+    reader.wait_for_url(re.compile(r"#step-3$"))
+    for number in range(4):  # every picture really loads through /media, lazy ones once scrolled to
+        image = steps.nth(number).get_by_role("img")
+        image.scroll_into_view_if_needed()
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0"), number
+    context.close()
