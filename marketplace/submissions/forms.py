@@ -54,11 +54,9 @@ class SubmissionForm(FlaskForm):
             lines.pop()
         return lines
 
+    # Not named validate_captions: WTForms would run that itself, without knowing the image count.
     def check_captions(self, image_count: int) -> bool:
-        """Captions must fit the images they describe: no more lines than images, each short.
-
-        Not named validate_captions: WTForms would run that itself, without the image count.
-        """
+        """Captions must fit the images they describe: no more lines than images, each short."""
         if self.type.data != "quick_learn":
             return True
         lines = self.caption_lines
