@@ -17,3 +17,34 @@ def test_many_matching_items_rank_without_error(app, indexed):  # noqa: F811
         results = services.search(services.SearchRequest(text=text), indexed.users["employee"])
         assert len(results.hits) == services.PAGE, text
         assert results.total >= 60, text
+
+
+def _slugs(text: str, user, limit: int = services.PAGE) -> list[str]:
+    return [hit.item.slug for hit in services.search(services.SearchRequest(text=text, limit=limit), user).hits]
+
+
+def test_every_word_in_the_title_ranks_above_words_found_only_in_the_body(app, indexed):  # noqa: F811
+    factories.item("body-heavy", "solve", title="Month-end close", summary="Closing the books.",
+                   body="Forklift battery swap. " * 40, kpis=[indexed.kpi])
+    factories.item("summary-match", "solve", title="Warehouse corner", summary="When a forklift battery needs a swap.", kpis=[indexed.kpi])
+    factories.item("title-match", "solve", title="Forklift battery swap", summary="Park, isolate, lift.", kpis=[indexed.kpi])
+    db.session.commit()
+    user = indexed.users["employee"]
+    assert _slugs("forklift battery swap", user) == ["title-match", "summary-match", "body-heavy"]
+    # The word still being typed matches titles and summaries by prefix, bodies only once whole.
+    assert _slugs("forklift battery sw", user) == ["title-match", "summary-match"]
+
+
+def test_a_tier_too_broad_to_score_still_comes_before_the_next_tier(app, indexed, monkeypatch):  # noqa: F811
+    titled = {f"wrap-{n}" for n in range(8)}
+    for slug in sorted(titled):
+        factories.item(slug, "apply", title=f"Pallet wrap {slug}", summary="Wrap.", body="pallet " * 3, kpis=[indexed.kpi])
+    for n in range(2):
+        factories.item(f"aside-{n}", "apply", title=f"Aside {n}", summary="Other.", body="Pallet mention.", kpis=[indexed.kpi])
+    db.session.commit()
+    user = indexed.users["employee"]
+    monkeypatch.setattr(services, "SCORE_AT_MOST", 3)  # the title tier (8 items) is now too broad to score
+    results = services.search(services.SearchRequest(text="pallet", limit=10), user)
+    slugs = [hit.item.slug for hit in results.hits]
+    assert results.total == 10 and len(set(slugs)) == 10
+    assert set(slugs[:8]) == titled and set(slugs[8:]) == {"aside-0", "aside-1"}

@@ -32,6 +32,10 @@ MAX_LIMIT = 50
 LOW_RESULTS = 2  # this many results or fewer counts as "looked for, not found"
 THREAD_PREVIEW = 3  # discussions shown beside the catalog results; the Discussions tab shows more
 FACET_SHOWN = 8
+# Ranking tiers by where every typed word is found (None: any field), and how many
+# matches a tier may have for Whoosh to score them all (about 50 µs each).
+TIERS = (("title", "title_prefix"), ("title", "title_prefix", "summary", "summary_prefix", "tags"), None)
+SCORE_AT_MOST = 300
 FACET_TITLES = {"moment": "Moment of need", "type": "Type", "kpi": "KPI", "skill": "Skill", "department": "Department"}
 MARKDOWN_NOISE = re.compile(r"\]\([^)]*\)|[*_#>`|\[\]]+")
 
@@ -204,7 +208,7 @@ def search(
     if not (groups or request.filters):
         results.total = 0  # nothing asked: show the facets as a way in, not the whole catalog
         return results
-    docnums = _top(searcher, groups, request, matched)
+    docnums = _top(index, searcher, groups, request, matched)
     results.hits = _hits(searcher, docnums, terms, user)
     if groups and not request.filters:  # the facets describe catalog items; a filtered search is a catalog search
         results.thread_total, results.threads = _threads(index, searcher, groups, terms, user, thread_limit)
@@ -281,22 +285,51 @@ def _facet_counts(index, searcher, matched: int, filters: dict[str, str], labels
     return facets
 
 
-def _top(searcher, groups, request: SearchRequest, matched: int) -> list[int]:
+def _top(index, searcher, groups, request: SearchRequest, matched: int) -> list[int]:
+    """The best `limit` docnums: every word in the title first, then in title or summary, then anywhere."""
     limit = max(1, min(request.limit, MAX_LIMIT))
     if not groups:
-        # Filters only: newest first, read straight off the bitset (higher docnum = newer).
-        docnums = []
-        while matched and len(docnums) < limit:
-            top = matched.bit_length() - 1
-            docnums.append(top)
-            matched ^= 1 << top
-        return docnums
+        return _last_indexed(matched, limit)  # filters only: the most recently indexed first
+    chosen: list[int] = []
+    taken = 0
+    for fields in TIERS:
+        tier_groups = [[(name, text) for name, text in group if fields is None or name in fields] for group in groups]
+        if not all(tier_groups):
+            continue  # a word this tier's fields cannot hold (e.g. one letter in the body)
+        reach = _narrow(index, searcher, matched, tier_groups)
+        if reach & ~taken:
+            chosen += _rank(searcher, tier_groups, request, reach, taken, limit - len(chosen))
+            taken |= reach
+        if len(chosen) >= limit:
+            break
+    return chosen[:limit]
+
+
+def _rank(searcher, groups, request: SearchRequest, reach: int, taken: int, wanted: int) -> list[int]:
+    """Up to `wanted` docnums of `reach` not yet taken: by BM25F when few enough to score, else the last indexed."""
+    fresh = reach & ~taken
+    if reach.bit_count() > SCORE_AT_MOST:
+        # Scoring is a Python loop over every match; a broad tier (three common words match
+        # most of a big catalog) would cost seconds, so it is read from the end instead.
+        return _last_indexed(fresh, wanted)
     clauses = [LazyOr([wq.Term(name, text) for name, text in group]) for group in groups]
     clauses += [wq.Term(facet, slug) for facet, slug in request.filters.items()]
-    # Items only. A filter, not a zero-boost clause: it leaves scores alone, and a zero
-    # boost divides by zero inside Whoosh once the top-N heap fills and quality skipping starts.
-    hits = searcher.search(wq.And(clauses), limit=limit, filter=wq.Term("kind", "item"))
-    return [hit.docnum for hit in hits]
+    # Items only, as one more clause rather than a `filter=`: Whoosh's filter visits every
+    # match and turns off its block-max skipping. Every item holds "kind:item" once, so
+    # the clause adds the same score to all and leaves the order alone.
+    query = wq.And([*clauses, wq.Term("kind", "item")])
+    hits = searcher.search(query, limit=wanted + (reach & taken).bit_count())
+    return [hit.docnum for hit in hits if fresh >> hit.docnum & 1][:wanted]
+
+
+def _last_indexed(bits: int, limit: int) -> list[int]:
+    """The highest docnums set in `bits`: mostly the newest items (a merge of small segments can reorder a few)."""
+    docnums = []
+    while bits and len(docnums) < limit:
+        top = bits.bit_length() - 1
+        docnums.append(top)
+        bits ^= 1 << top
+    return docnums
 
 
 def _hits(searcher, docnums: list[int], terms: Terms, user: Any) -> list[Hit]:
