@@ -5,7 +5,7 @@ from __future__ import annotations
 from marketplace.extensions import db
 from marketplace.search import admin, services
 from tests import factories
-from tests.search_fixtures import indexed  # noqa: F401  (fixture)
+from tests.search_fixtures import indexed, search_index  # noqa: F401  (fixtures)
 
 
 def test_many_matching_items_rank_without_error(app, indexed):  # noqa: F811
@@ -48,3 +48,18 @@ def test_a_tier_too_broad_to_score_still_comes_before_the_next_tier(app, indexed
     slugs = [hit.item.slug for hit in results.hits]
     assert results.total == 10 and len(set(slugs)) == 10
     assert set(slugs[:8]) == titled and set(slugs[8:]) == {"aside-0", "aside-1"}
+
+
+def test_docnum_set_clause_limits_a_search_to_its_documents_across_segments(app, indexed, search_index):  # noqa: F811
+    from whoosh import query as wq
+
+    for n in range(6):
+        factories.item(f"crate-{n}", "apply", title=f"Crate lashing {n}", summary="Lash.", kpis=[indexed.kpi])
+        db.session.commit()  # one segment per commit, so the set spans leaves
+    searcher = search_index.searcher()
+    everything = [hit.docnum for hit in searcher.search(wq.Term("title", "crate"), limit=None)]
+    chosen = sorted(everything)[1::2]
+    bits = sum(1 << docnum for docnum in chosen)
+    query = wq.And([services.DocnumSet(searcher, bits), wq.Term("title", "crate")])
+    assert sorted(hit.docnum for hit in searcher.search(query, limit=None)) == chosen
+    assert list(searcher.search(wq.And([services.DocnumSet(searcher, 0), wq.Term("title", "crate")]), limit=None)) == []
