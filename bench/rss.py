@@ -27,7 +27,8 @@ def main(home: Path, queries: Path) -> None:
         user = db.session.scalar(select(User))
         for text in queries.read_text().splitlines():
             services.search(services.SearchRequest(text=text), user)
-    print(f"RSS {_status('VmRSS:')} MB (peak {_status('VmHWM:')} MB) with the index open after {len(queries.read_text().splitlines())} searches")
+    print(f"RSS {_status('VmRSS:')} MB (peak {_status('VmHWM:')} MB; private {_status('RssAnon:')} MB, "
+          f"file pages {_status('RssFile:')} MB) with the index open after {len(queries.read_text().splitlines())} searches")
 
 
 if __name__ == "__main__":

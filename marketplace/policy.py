@@ -46,7 +46,8 @@ def can(user: Any, action: str, target: Any = None) -> bool:
     if action == "admin_users":
         return user.is_admin
     if action == "view_media":
-        return target is None or can(user, "view_item", target)
+        # A file no item shows (left by an interrupted edit, say) is for staff to inspect, nobody else.
+        return _signed_in(user) and _staff(user) if target is None else can(user, "view_item", target)
     if action in SUBMISSION_ACTIONS:
         return _submission_can(user, action, target)
     if action in SPACE_ACTIONS:

@@ -89,3 +89,11 @@ def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):
     with pytest.raises(BulkUnsupported):
         BulkWriter(full)  # only fresh indexes: merging segments is Whoosh's job
     full.writer().cancel()  # the refused writers released the lock
+
+
+def test_block_wise_posting_ids_equal_whooshs_all_ids(tmp_path):
+    from marketplace.search.index import posting_ids
+
+    reader = _build(tmp_path / "bulk", _documents(400), True)
+    for fieldname, text in reader.all_terms():
+        assert list(posting_ids(reader.postings(fieldname, text))) == list(reader.postings(fieldname, text).all_ids())
