@@ -96,6 +96,16 @@ def test_quick_learn_media_is_served_with_range_support(as_role, base):
     assert client.get("/media/424242").status_code == 404
 
 
+def test_a_file_no_item_shows_is_for_staff_only(as_role, base):
+    from marketplace.extensions import db
+    from marketplace.media.services import register_file
+
+    orphan = register_file(factories.PNG_1PX, kind="image", content_type="image/png", extension="png")
+    db.session.commit()
+    for role, status in (("employee", 404), ("champion", 404), ("curator", 200), ("admin", 200)):
+        assert as_role(role).get(f"/media/{orphan.id}").status_code == status, role
+
+
 def test_checklist_ticks_are_saved_per_user_and_can_be_reset(as_role, base):
     steps = base.checklist.steps
     erin, chris = as_role("employee"), as_role("champion")
