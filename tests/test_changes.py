@@ -39,7 +39,7 @@ def test_a_reader_applies_each_change_and_reports_a_safe_position(base):
         changes.record_change(db.session, "thing", n)
     db.session.commit()
     seen: list[str] = []
-    reader = changes.FeedReader()
+    reader = changes.FeedReader(min(_ids(db.session)) - 1)
     assert reader.poll(db.session, lambda batch: seen.extend(c.entity_id for c in batch), batch=2) == 5
     assert seen == ["0", "1", "2", "3", "4"]
     assert reader.safe_position == max(_ids(db.session))
@@ -54,7 +54,7 @@ def test_a_late_commit_filling_a_gap_is_not_skipped(base):
     db.session.execute(insert(Change).values(id=first + 2, topic="thing", entity_id="C", created_at=utcnow()))
     db.session.commit()
     seen: list[str] = []
-    reader = changes.FeedReader()
+    reader = changes.FeedReader(first - 1)
     reader.poll(db.session, lambda batch: seen.extend(c.entity_id for c in batch))
     assert seen == ["first", "C"]
     assert reader.safe_position == first, "never beyond the open gap"
@@ -70,7 +70,7 @@ def test_topics_filter_what_is_applied_but_not_the_position(base):
     changes.record_change(db.session, "b", 2)
     db.session.commit()
     seen: list[str] = []
-    position = changes.catch_up(db.session, 0, lambda batch: seen.extend(c.topic for c in batch), topics=["b"])
+    position = changes.catch_up(db.session, min(_ids(db.session)) - 1, lambda batch: seen.extend(c.topic for c in batch), topics=["b"])
     assert seen == ["b"] and position == max(_ids(db.session))
 
 
@@ -94,3 +94,25 @@ def test_prune_waits_for_the_slowest_consumer_and_keeps_recent_rows(base):
     changes.report_position(db.session, "index-a", max(_ids(db.session)))
     db.session.commit()
     assert changes.prune(db.session) == 0, "recent rows stay for late readers"
+
+
+def test_ids_keep_rising_after_pruning_empties_the_feed(base):
+    for n in range(3):
+        changes.record_change(db.session, "thing", n)
+    db.session.commit()
+    last = max(_ids(db.session))
+    db.session.execute(Change.__table__.delete())
+    db.session.commit()
+    changes.record_change(db.session, "thing", "after")
+    db.session.commit()
+    assert _ids(db.session) == [last + 1] or min(_ids(db.session)) > last, "a consumer at `last` must see the new change"
+
+
+def test_ids_below_old_changes_are_not_waited_for(base):
+    changes.record_change(db.session, "thing", "old")
+    db.session.commit()
+    db.session.execute(Change.__table__.update().values(created_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    reader = changes.FeedReader(0)  # a new consumer on a feed whose early rows were pruned
+    reader.poll(db.session, lambda batch: None)
+    assert reader.safe_position == max(_ids(db.session)) and not reader.gaps

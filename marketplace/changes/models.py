@@ -18,7 +18,9 @@ class Change(db.Model):
     """One committed change to something a derived store cares about (topic + entity id)."""
 
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_created_at", "created_at"),)
+    # AUTOINCREMENT: SQLite must never reuse an id once pruning has emptied the table,
+    # or every consumer's position would be ahead of the new changes.
+    __table_args__ = (Index("ix_changes_created_at", "created_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(FeedId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(40))

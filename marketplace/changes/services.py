@@ -96,7 +96,7 @@ class FeedReader:
             changes = read_after(session, self.position, batch)
             if not changes:
                 break
-            self._note_gaps([c.id for c in changes])
+            self._note_gaps(changes)
             applied += self._apply(changes, apply, wanted)
             self.position = changes[-1].id
         self._expire_gaps()
@@ -110,12 +110,15 @@ class FeedReader:
             self.gaps.pop(change.id, None)
         return self._apply(late, apply, wanted)
 
-    def _note_gaps(self, ids: list[int]) -> None:
+    def _note_gaps(self, changes: list[Change]) -> None:
         now, expected = utcnow(), self.position + 1
-        for found in ids:
-            for missing in range(expected, min(found, expected + 10_000)):
-                self.gaps.setdefault(missing, now)
-            expected = found + 1
+        for change in changes:
+            # An id below a change older than the window was taken by a transaction that has
+            # long finished: it rolled back or was pruned, so it can never appear.
+            if change.created_at >= now - GAP_WINDOW:
+                for missing in range(max(expected, change.id - 10_000), change.id):
+                    self.gaps.setdefault(missing, now)
+            expected = change.id + 1
 
     def _expire_gaps(self) -> None:
         # A transaction that has not committed within the window rolled back (or never will matter).

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_changes")),
+        sqlite_autoincrement=True,  # ids are positions: never reused, even after pruning empties the table
     )
     op.create_index("ix_changes_created_at", "changes", ["created_at"])
     op.create_table(
