@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -29,6 +32,28 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    hsts = current_app.config.get("HSTS_SECONDS") or 0
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+    if _signed_in() and request.endpoint != "static":
+        # Signed-in pages, fragments and private files must not outlive the session in any cache.
+        headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
+
+
+def _signed_in() -> bool:
+    user = g.get("_login_user")  # set by Flask-Login once this request asked who is signed in
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def allow_form_redirect_to(response: Response, url: str) -> Response:
+    """Let a form's redirect reach `url`'s origin (CSP form-action also governs redirects after a POST)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
     return response
 
 
@@ -38,4 +63,5 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_ABSOLUTE_HOURS", 168))
     app.after_request(add_security_headers)
