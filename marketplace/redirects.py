@@ -3,7 +3,7 @@
 A `next` parameter is judged after the clean-up a browser applies to a URL before following
 it (WHATWG URL parsing): leading and trailing C0 controls and spaces are stripped, tabs and
 newlines anywhere are dropped, and a backslash counts as a slash. Anything that could then
-name another host, or that still holds control characters, sends the user home instead.
+name another host, or that holds control characters at all, sends the user home instead.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def safe_next(target: str | None) -> str | None:
     if not target or len(target) > 2000:
         return None
     cleaned = browser_normalise(target)
-    if _has_control(cleaned) or any(ch in SLASH_LOOKALIKES for ch in cleaned):
+    # Control characters (CR/LF and tabs included) have no place in a link we made: send them home.
+    if _has_control(target.strip(" ")) or any(ch in SLASH_LOOKALIKES for ch in cleaned):
         return None
     folded = unicodedata.normalize("NFKC", cleaned)
     # Judge the text as typed, as compatibility-folded and as percent-decoded: a proxy or a
