@@ -27,7 +27,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def add_security_headers(response: Response) -> Response:
     """Attach CSP, nosniff, framing and referrer headers."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -47,13 +47,29 @@ def _signed_in() -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-def allow_form_redirect_to(response: Response, url: str) -> Response:
-    """Let a form's redirect reach `url`'s origin (CSP form-action also governs redirects after a POST)."""
+def _origin(url: str) -> str:
     parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {origin}"
-    )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def policy_for_providers(issuers: list[str]) -> str:
+    """The CSP, with the sign-in providers' origins allowed as form targets.
+
+    CSP form-action, taken from the page holding the form, also governs redirects after the
+    POST: without this the sign-out button could not hand over to the provider's end-session page.
+    """
+    origins = " ".join(sorted({_origin(issuer) for issuer in issuers}))
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origins}")
+
+
+def allow_form_redirect_to(response: Response, url: str) -> Response:
+    """Also allow `url`'s origin on this response (for an end-session endpoint off the issuer's origin)."""
+    policy = current_app.config.get("CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY)
+    if _origin(url) not in policy:
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {_origin(url)}")
+    response.headers["Content-Security-Policy"] = policy
     return response
 
 
@@ -63,5 +79,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    providers = app.extensions.get("oidc_providers", {})
+    app.config["CONTENT_SECURITY_POLICY"] = policy_for_providers([p.issuer for p in providers.values()])
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_ABSOLUTE_HOURS", 168))
     app.after_request(add_security_headers)
