@@ -183,7 +183,8 @@ def test_sign_out_ends_the_provider_session_too(sso_app, base, providers):
     query = parse_qs(urlsplit(location).query)
     assert query["client_id"] == ["marketplace"] and query["id_token_hint"][0].count(".") == 2
     assert query["post_logout_redirect_uri"] == ["http://localhost/login"]
-    assert f"form-action 'self' {corp.issuer}" in response.headers["Content-Security-Policy"]
+    form_action = next(d for d in response.headers["Content-Security-Policy"].split("; ") if d.startswith("form-action"))
+    assert corp.issuer in form_action.split()  # the sign-out form may hand over to the provider
     assert db.session.scalar(select(UserSession.revoked_reason)) == "signed_out"
 
 
