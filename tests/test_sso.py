@@ -205,3 +205,14 @@ def test_password_sign_in_off_except_break_glass_admin(password_off_app, base):
     refused = client.login("employee@test.example")
     assert refused.status_code == 422 and "turned off" in refused.get_data(as_text=True)
     assert password_off_app.test_client().login("admin@test.example").status_code == 303
+
+
+@pytest.mark.parametrize("role", ["anonymous", "employee", "champion", "curator", "leader", "admin"])
+def test_sso_routes_for_every_role(sso_app, base, role):
+    """Route × role with a provider configured: anyone may start; a forged callback signs nobody in."""
+    client = sso_app.test_client()
+    if role != "anonymous":
+        assert client.login(base.users[role].email).status_code == 303
+    assert start(client).startswith("http://127.0.0.1:")
+    response = client.get("/login/sso/corp/callback?code=forged&state=forged")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
