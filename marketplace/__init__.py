@@ -80,3 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(views_account.bp)
     app.register_blueprint(views_sso.bp)
     views_sso.init_app(app)
+    from marketplace.accounts.cli import accounts_cli
+
+    app.cli.add_command(accounts_cli)

@@ -234,3 +234,9 @@ def test_token_is_stored_hashed(app, employee):
     token = employee.get_cookie("session").value
     assert db.session.scalar(select(UserSession.token_hash)) != token
     assert all(len(h) == 64 for h in db.session.scalars(select(UserSession.token_hash)))
+
+
+def test_purge_command(app, base, employee):
+    result = app.test_cli_runner().invoke(args=["accounts", "purge-sessions", "--days", "0"])
+    assert result.exit_code == 0 and "Deleted 0" in result.output  # the live session is kept
+    assert_signed_in(employee)
