@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from tests.browser.conftest import ROOT, _flask, _free_port, _wait_until_up
+from tests.gunicorn_server import gunicorn
 
 DEMO_PASSWORD = "demo-password"
 
@@ -18,26 +15,9 @@ DEMO_PASSWORD = "demo-password"
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory):
     """gunicorn in production mode (MARKETPLACE_ENV=production) on a seeded demo database."""
-    home = tmp_path_factory.mktemp("prod")
-    env = {
-        **os.environ, "MARKETPLACE_ENV": "production", "SECRET_KEY": "a-long-random-production-test-secret",
-        "DATABASE_URL": f"sqlite:///{home / 'prod.db'}", "MARKETPLACE_INSTANCE_DIR": str(home),
-        "UPLOAD_DIR": str(home / "uploads"), "SEARCH_INDEX_DIR": str(home / "index"),
-        "SESSION_COOKIE_SECURE": "0",  # plain HTTP on loopback; TLS ends at the proxy in real deployments
-    }
-    for step in (("db", "upgrade"), ("seed", "--demo")):
-        result = _flask(env, *step)
-        assert result.returncode == 0, result.stderr
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "marketplace:create_app()"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until_up(url, process)
+    # Plain HTTP on loopback (SESSION_COOKIE_SECURE=0): TLS ends at the proxy in real deployments.
+    with gunicorn(tmp_path_factory.mktemp("prod"), {"MARKETPLACE_ENV": "production"}, workers=1) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture()

@@ -55,6 +55,12 @@ def sign_out(reason: RevokeReason = RevokeReason.SIGNED_OUT) -> UserSession | No
     return ended
 
 
+def _forget_sign_in() -> None:
+    # A dead session's keys leave the cookie (the CSRF token and flashes stay); nothing is written server-side.
+    for key in (TOKEN_KEY, SEEN_KEY, "_user_id", "_fresh", "_id"):
+        session.pop(key, None)
+
+
 def current_token() -> str | None:
     """This browser's session token, if any."""
     return session.get(TOKEN_KEY)
@@ -70,9 +76,11 @@ def _seen_at() -> datetime | None:
 def load_checked(user: User | None) -> User | None:
     """Return `user` only when this browser's session is live; refresh the idle clock in the cookie."""
     if user is None or not user.is_active:
+        _forget_sign_in()
         return None
     row = sessions.find_valid(session.get(TOKEN_KEY), user.id, _seen_at(), lifetimes())
     if row is None:
+        _forget_sign_in()
         return None
     g.user_session = row
     now = int(time.time())

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, _flask, _free_port, _wait_until_up, login
+from tests.browser.conftest import _free_port, login
+from tests.gunicorn_server import gunicorn
 from tests.oidc_provider import Provider
 
 pytestmark = pytest.mark.browser
@@ -33,31 +31,16 @@ def idps():
 def sso_server(tmp_path_factory, idps) -> str:
     """gunicorn (two workers) on the demo seed with the corp provider configured."""
     corp, _ = idps
-    home = tmp_path_factory.mktemp("sso-live")
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    corp.add_client("marketplace", "corp-secret", f"{url}/login/sso/corp/callback")
+    corp.add_client("marketplace", "corp-secret", f"http://127.0.0.1:{port}/login/sso/corp/callback")
     env = {
-        **os.environ, "MARKETPLACE_ENV": "testing", "SECRET_KEY": "browser-test-secret-key",
-        "DATABASE_URL": f"sqlite:///{home / 'live.db'}", "MARKETPLACE_INSTANCE_DIR": str(home),
-        "UPLOAD_DIR": str(home / "uploads"), "SEARCH_INDEX_DIR": str(home / "index"),
-        "SESSION_COOKIE_SECURE": "0", "SEED_DEMO": "1",
-        "OIDC_PROVIDERS": "corp", "OIDC_CORP_ISSUER": corp.issuer, "OIDC_CORP_CLIENT_ID": "marketplace",
-        "OIDC_CORP_CLIENT_SECRET": "corp-secret", "OIDC_CORP_LABEL": "Sign in with Corp ID",
-        "OIDC_CORP_DEPARTMENT_CLAIM": "department", "OIDC_CORP_GROUPS_CLAIM": "groups",
-        "OIDC_CORP_GROUP_ROLES": "mp-curators=curator",
+        "MARKETPLACE_ENV": "testing", "OIDC_PROVIDERS": "corp", "OIDC_CORP_ISSUER": corp.issuer,
+        "OIDC_CORP_CLIENT_ID": "marketplace", "OIDC_CORP_CLIENT_SECRET": "corp-secret",
+        "OIDC_CORP_LABEL": "Sign in with Corp ID", "OIDC_CORP_DEPARTMENT_CLAIM": "department",
+        "OIDC_CORP_GROUPS_CLAIM": "groups", "OIDC_CORP_GROUP_ROLES": "mp-curators=curator",
     }
-    for step in (("db", "upgrade"), ("seed", "--demo")):
-        result = _flask(env, *step)
-        assert result.returncode == 0, result.stderr
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "marketplace:create_app()"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until_up(url, process)
+    with gunicorn(tmp_path_factory.mktemp("sso-live"), env, port=port) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture()
