@@ -87,3 +87,11 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.search.views import bp as search_bp
 
     app.register_blueprint(search_bp)
+    from marketplace.accounts import views_account, views_sso
+
+    app.register_blueprint(views_account.bp)
+    app.register_blueprint(views_sso.bp)
+    views_sso.init_app(app)
+    from marketplace.accounts.cli import accounts_cli
+
+    app.cli.add_command(accounts_cli)

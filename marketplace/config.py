@@ -56,7 +56,25 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "marketplace@localhost"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        # Sessions (issue 13): idle and absolute lifetimes; HSTS outside development.
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 8 * 60),
+        "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 7 * 24),
+        "HSTS_SECONDS": _env_int("HSTS_SECONDS", 0 if development else 63072000),
+        # Single sign-on (issue 13): see marketplace/accounts/oidc.py and the README.
+        "PASSWORD_SIGN_IN": _env_bool("PASSWORD_SIGN_IN", True),
+        "BREAK_GLASS_ADMINS": os.environ.get("BREAK_GLASS_ADMINS", ""),
+        "OIDC_PROVIDERS": oidc_providers_from_environment(),
     }
+
+
+def oidc_providers_from_environment() -> list[dict]:
+    """Read OIDC_PROVIDERS=a,b and OIDC_A_ISSUER, OIDC_A_CLIENT_ID, ... into one dict per provider."""
+    providers = []
+    for name in filter(None, (n.strip().lower() for n in os.environ.get("OIDC_PROVIDERS", "").split(","))):
+        prefix = f"OIDC_{name.upper().replace('-', '_')}_"
+        setting = {key.removeprefix(prefix).lower(): value for key, value in os.environ.items() if key.startswith(prefix)}
+        providers.append({"name": name, **setting})
+    return providers
 
 
 def check_secret_key(config: dict) -> None:

@@ -36,6 +36,10 @@ def render_fragment(fragment: str, /, status: int = 200, **context) -> Response:
 
 def see_other(location: str) -> Response:
     """Redirect with 303 so a POST is followed by a GET, for htmx and plain forms alike."""
+    from marketplace.redirects import header_value
+
+    # Control or non-Latin-1 characters would make the WSGI server refuse the header (a bare 500).
+    location = header_value(location)
     if wants_fragment():
         # htmx would follow a 303 inside its XHR and swap a whole page into a fragment;
         # HX-Redirect makes the browser load the new page in full instead.

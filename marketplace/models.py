@@ -4,6 +4,8 @@ from marketplace.accounts.models import (
     ROLE_NAMES,
     Department,
     User,
+    UserIdentity,
+    UserSession,
     champion_departments,
     user_skills,
 )
@@ -39,5 +41,6 @@ __all__ = [
     "ITEM_TYPES", "KPI", "ROLE_NAMES", "ChecklistStep", "ChecklistTick", "Collection",
     "CollectionEntry", "Department", "HelpfulVote", "Item", "ItemImage", "Notification", "MediaFile", "Moment", "Skill",
     "User", "champion_departments", "user_skills",
+    "UserIdentity", "UserSession",
     "Endorsement", "Experiment", "Membership", "Post", "PostVote", "Space", "Thread",
 ]

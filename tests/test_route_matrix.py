@@ -71,6 +71,13 @@ ROUTES: dict[str, Route] = {
     "notifications.index": Route(lambda b: "/notifications", signed_in()),
     "notifications.mark_read": Route(lambda b: "/notifications/read", signed_in(), method="POST"),
     "notifications.badge": Route(lambda b: "/notifications/badge", signed_in()),
+    # Issue 13: the account page and single sign-on (no provider configured here: 404; see tests/test_sso.py).
+    "account.index": Route(lambda b: "/account", signed_in()),
+    "account.change_password": Route(lambda b: "/account/password", signed_in(), method="POST"),  # 422: empty form
+    "account.end_session": Route(lambda b: "/account/sessions/0/end", signed_in(**{r: 404 for r in ROLES[1:]}), method="POST"),
+    "account.end_all": Route(lambda b: "/account/sessions/end-all", signed_in(), method="POST"),
+    "sso.start": Route(lambda b: "/login/sso/corp", {role: 404 for role in ROLES}),
+    "sso.callback": Route(lambda b: "/login/sso/corp/callback?code=x&state=y", {role: 404 for role in ROLES}),
 }
 
 # Hidden things answer 404 to those who may not see them, so their existence does not leak.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -91,3 +92,59 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+def _enum(kind: type[StrEnum], length: int) -> Enum:
+    # Stored as the lower-case value in a plain string column on every backend.
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class SignInMethod(StrEnum):
+    PASSWORD = "password"
+    SSO = "sso"
+
+
+class RevokeReason(StrEnum):
+    SIGNED_OUT = "signed_out"
+    ENDED_ELSEWHERE = "ended_elsewhere"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+    PASSWORD_CHANGED = "password_changed"
+    DEACTIVATED = "deactivated"
+    ROLES_CHANGED = "roles_changed"
+    ERASED = "erased"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; only its hash is stored here."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    method: Mapped[SignInMethod] = mapped_column(_enum(SignInMethod, 20))
+    provider: Mapped[str | None] = mapped_column(String(40))
+    device: Mapped[str] = mapped_column(String(80), default="")
+    # Kept so sign-out can ask the provider to end its session too (id_token_hint).
+    id_token: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)
+    revoked_reason: Mapped[RevokeReason | None] = mapped_column(_enum(RevokeReason, 30))
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class UserIdentity(db.Model):
+    """A link between a user and an OpenID Connect subject at one issuer."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

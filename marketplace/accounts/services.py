@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.accounts.models import Department, User
+from marketplace.accounts import sessions
+from marketplace.accounts.models import Department, RevokeReason, User
 from marketplace.extensions import db
 
 # A real hash to compare against when the email is unknown, so timing does not
@@ -41,13 +42,30 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+# Accounts created by single sign-on hold this instead of a hash: no password matches it.
+NO_PASSWORD = "!sso"
+
+
+def has_password(user: User) -> bool:
+    """True when the user can sign in with a password (SSO-only accounts cannot)."""
+    return bool(user.password_hash) and user.password_hash != NO_PASSWORD
+
+
+def may_use_password(user: User | None, enabled: bool, break_glass: str) -> bool:
+    """Password sign-in is for everyone when enabled, else only for the named break-glass admins."""
+    if enabled or user is None:
+        return enabled
+    named = {normalise_email(e) for e in break_glass.split(",") if e.strip()}
+    return user.is_admin and user.email in named
+
+
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not has_password(user) or not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
 
@@ -97,3 +115,23 @@ def update_user(user: User, data: UserData, acting: User) -> User:
     _apply(user, data)
     db.session.commit()
     return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every earlier session ends."""
+    if not has_password(user):
+        raise AccountError("Your password is managed by your organisation's sign-in; change it there.")
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("That is not your current password.")
+    if new == current:
+        raise AccountError("Choose a password different from the current one.")
+    user.password_hash = hash_password(new)
+    db.session.commit()
+    sessions.revoke_all(user, RevokeReason.PASSWORD_CHANGED)
+
+
+def deactivate_user(user: User, reason: RevokeReason = RevokeReason.DEACTIVATED) -> None:
+    """Deactivate an account and sign it out everywhere (SCIM and admins both come here)."""
+    user.active = False
+    db.session.commit()
+    sessions.revoke_all(user, reason)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
+from flask_login import current_user, login_required
 
-from marketplace.accounts import services
+from marketplace.accounts import services, signin
 from marketplace.accounts.forms import LoginForm, NewUserForm, UserForm
 from marketplace.extensions import db, login_manager
 from marketplace.htmx import render, see_other
 from marketplace.policy import require
+from marketplace.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -17,15 +18,18 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Flask-Login hook: load the signed-in user for each request."""
-    return services.get_user(int(user_id)) if user_id.isdigit() else None
+    """Flask-Login hook: the signed-in user, only while this browser's server-side session is live."""
+    user = services.get_user(int(user_id)) if user_id.isdigit() else None
+    return signin.load_checked(user)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths, so the login form cannot be used as an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("catalog.home")
+    # Only same-site paths (judged as a browser would read them), so sign-in is no open redirect.
+    return safe_next(target) or url_for("catalog.home")
+
+
+def _password_form_shown() -> bool:
+    return current_app.config["PASSWORD_SIGN_IN"] or request.args.get("break_glass") == "1"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,22 +40,32 @@ def login() -> Response:
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            session.clear()  # a fresh session at sign-in defeats session fixation
-            login_user(user)
+        config = current_app.config
+        if user is not None and services.may_use_password(user, config["PASSWORD_SIGN_IN"], config["BREAK_GLASS_ADMINS"]):
+            signin.sign_in(user)
             return see_other(_safe_next(request.args.get("next")))
-        form.password.errors.append("That email and password don't match an active account.")
+        if user is not None:
+            form.password.errors.append("Password sign-in is turned off. Use your organisation's sign-in above.")
+        else:
+            form.password.errors.append("That email and password don't match an active account.")
     status = 422 if form.is_submitted() else 200
-    return render("accounts/login.html", status=status, form=form)
+    from marketplace.accounts.views_sso import providers
+
+    return render("accounts/login.html", status=status, form=form, providers=list(providers().values()),
+                  password_form=_password_form_shown() or form.is_submitted())
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Response:
     """Sign out on POST; a GET shows a confirmation button."""
     if request.method == "POST":
-        logout_user()
-        session.clear()
+        from marketplace.accounts.views_sso import end_session_url
+        from marketplace.security import allow_form_redirect_to
+
+        provider_logout = end_session_url(signin.sign_out())
         flash("You are signed out.", "info")
+        if provider_logout:
+            return allow_form_redirect_to(see_other(provider_logout), provider_logout)
         return see_other(url_for("accounts.login"))
     if not current_user.is_authenticated:
         return see_other(url_for("accounts.login"))
@@ -119,13 +133,15 @@ def edit_user(user_id: int) -> Response:
             db.session.rollback()
             form.active.errors.append(str(error))
         else:
+            if user.id == current_user.id and g.get("user_session") and g.user_session.revoked_at:
+                signin.sign_in(user)  # your own role change ended your sessions; keep this browser in
             flash(f"Saved {user.name}.", "success")
             return see_other(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
     return render("admin/edit_user.html", status=status, form=form, user=user)
 
 
-PUBLIC_ENDPOINTS = {"accounts.login", "ops.healthz", "static"}
+PUBLIC_ENDPOINTS = {"accounts.login", "ops.healthz", "static", "sso.start", "sso.callback"}
 
 
 @bp.before_app_request
