@@ -43,6 +43,13 @@ def from_environment() -> dict:
         "SUBMISSION_MAX_IMAGES": _env_int("SUBMISSION_MAX_IMAGES", 20),
         "REVIEW_SLA_WORKING_DAYS": _env_int("REVIEW_SLA_WORKING_DAYS", 3),
         "SCREENING_PHONE_REGION": os.environ.get("SCREENING_PHONE_REGION", "US"),
+        # Freshness: days from approval (or "still accurate") to the next review, per item type.
+        "FRESHNESS_REVIEW_DAYS": {
+            "job_aid": _env_int("FRESHNESS_DAYS_JOB_AID", 365),
+            "checklist": _env_int("FRESHNESS_DAYS_CHECKLIST", 180),
+            "quick_learn": _env_int("FRESHNESS_DAYS_QUICK_LEARN", 365),
+        },
+        "FRESHNESS_REMIND_DAYS": _env_int("FRESHNESS_REMIND_DAYS", 14),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
     }
