@@ -75,3 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.search.views import bp as search_bp
 
     app.register_blueprint(search_bp)
+    from marketplace.lifecycle.views import bp as lifecycle_bp
+    from marketplace.requests.views import bp as requests_bp
+
+    app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(requests_bp)

@@ -267,6 +267,12 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
     return submission
 
 
+def start_edit(live: Item, editor: User, config) -> Submission:
+    """Open an edit of a published item; what screening flags in the live text is remembered, so removing it redacts."""
+    findings = screen_fields(_fields(live), config.get("SCREENING_PHONE_REGION", "US"))
+    return revisions.start(live, editor, findings)
+
+
 def _redact_removed(submission: Submission, earlier: list[dict], fields: dict[str, str], actor: User) -> None:
     """Personal data flagged before and removed now goes from every earlier version, diff and notification."""
     gone = redaction.removed_values(earlier, fields)
