@@ -523,6 +523,7 @@ class QueueFilters:
     flagged: str | None = None  # "yes" / "no"
     overdue: bool = False
     sort: str = "oldest"
+    ai: str | None = None  # "yes": AI-assisted or generated; "no": made without AI
 
 
 def parse_queue_filters(args) -> QueueFilters:
@@ -532,7 +533,7 @@ def parse_queue_filters(args) -> QueueFilters:
         department=int(dept) if dept.isdigit() else None,
         type=args.get("type") if args.get("type") in ITEM_TYPES else None,
         flagged=args.get("flagged") if args.get("flagged") in {"yes", "no"} else None,
-        overdue=args.get("overdue") == "1",
+        overdue=args.get("overdue") == "1", ai=args.get("ai") if args.get("ai") in {"yes", "no"} else None,
         sort=args.get("sort") if args.get("sort") in QUEUE_SORTS else "oldest",
     )
 
@@ -560,6 +561,9 @@ def queue(user: User, filters: QueueFilters, sla_days: int, now: datetime | None
         query = query.where(Submission.flag_count == 0)
     if filters.overdue:
         query = query.where(Submission.submitted_at < overdue_cutoff(now or utcnow(), sla_days))
+    if filters.ai:
+        made_with_ai = Item.ai_use != "none"
+        query = query.where(Submission.item.has(made_with_ai if filters.ai == "yes" else ~made_with_ai))
     order = {
         "oldest": (Submission.submitted_at.asc(), Submission.id),
         "newest": (Submission.submitted_at.desc(), Submission.id.desc()),
