@@ -20,12 +20,12 @@ from marketplace.catalog.models import (
     Skill,
 )
 from marketplace.curation.models import Collection, CollectionEntry
+from marketplace.lifecycle.models import ReviewReminder  # noqa: F401  (registers the table)
 from marketplace.notifications.models import Notification
 from marketplace.people.models import Endorsement
+from marketplace.requests.models import ActionRequest, RequestEvent, RequestLink  # noqa: F401
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
 from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
-from marketplace.lifecycle.models import ReviewReminder  # noqa: F401  (registers the table)
-from marketplace.requests.models import ActionRequest, RequestEvent, RequestLink  # noqa: F401
 from marketplace.submissions.models import (  # noqa: F401  (registers the tables)
     ConfidentialTerm,
     Submission,

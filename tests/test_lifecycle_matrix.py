@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lifecycle_fixtures import lifecycle_base  # noqa: F401  (fixture)
-from tests.test_route_matrix import EXTRA_ROUTES, Route, _cases, _outcome, _request, signed_in, staff_only
+from tests.test_route_matrix import (
+    EXTRA_ROUTES,
+    Route,
+    _cases,
+    _outcome,
+    _request,
+    signed_in,
+    staff_only,
+)
 
 STEWARDS = {"employee": 403, "leader": 403}  # the job aid belongs to the Sales champion
 HIDDEN_REQUEST = {"employee": 404, "champion": 404}  # the new request is the leader's, for Support

@@ -9,7 +9,13 @@ from sqlalchemy import select
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.models import KPI, Item
 from marketplace.extensions import db
-from marketplace.requests.models import ActionRequest, RequestEvent, RequestLink, RequestState, Source
+from marketplace.requests.models import (
+    ActionRequest,
+    RequestEvent,
+    RequestLink,
+    RequestState,
+    Source,
+)
 from marketplace.timeutil import today, utcnow
 
 # (title, requester, department, kpi, current, target, behaviour, who, cause, solution, state)

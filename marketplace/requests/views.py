@@ -9,7 +9,15 @@ from marketplace.htmx import render, see_other
 from marketplace.lifecycle import similar
 from marketplace.policy import can, require
 from marketplace.requests import services
-from marketplace.requests.forms import AcceptForm, DeclineForm, GapForm, LinkForm, MergeForm, RequestForm, StepForm
+from marketplace.requests.forms import (
+    AcceptForm,
+    DeclineForm,
+    GapForm,
+    LinkForm,
+    MergeForm,
+    RequestForm,
+    StepForm,
+)
 from marketplace.requests.models import CAUSE_LABELS, Cause
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")

@@ -29,9 +29,11 @@ from marketplace.catalog.models import (
 )
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
+from marketplace.lifecycle import revisions
+from marketplace.lifecycle import services as lifecycle
 from marketplace.media.services import path_for, register_path
 from marketplace.notifications.services import notify
-from marketplace.submissions import pipeline, screening
+from marketplace.submissions import pipeline, redaction, screening
 from marketplace.submissions.models import (
     ConfidentialTerm,
     Submission,
@@ -39,9 +41,6 @@ from marketplace.submissions.models import (
     SubmissionVersion,
     TrustedContributor,
 )
-from marketplace.lifecycle import revisions
-from marketplace.lifecycle import services as lifecycle
-from marketplace.submissions import redaction
 from marketplace.timeutil import utcnow
 
 # The state machine: draft -> pending -> approved / rejected / changes requested -> pending.

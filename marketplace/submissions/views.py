@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.htmx import render, render_fragment, see_other
+from marketplace.lifecycle import similar
 from marketplace.policy import can, require
 from marketplace.submissions import services, uploads
 from marketplace.submissions.forms import (
@@ -21,7 +22,6 @@ from marketplace.submissions.forms import (
     TrustedForm,
 )
 from marketplace.submissions.pipeline import MediaRejected
-from marketplace.lifecycle import similar
 from marketplace.submissions.screening import highlight
 
 bp = Blueprint("submissions", __name__)
