@@ -201,3 +201,18 @@ def test_items_of_a_deactivated_owner_move_to_the_department_s_champions(base):
     moved, _ = lifecycle.run_freshness(on=today())
     assert moved == 1 and base.job_aid.owner_id == base.users["champion"].id
     assert any("owned by someone who left" in t for t in _notes(base.users["champion"]))
+
+
+def test_files_shared_with_an_edit_stay_visible_on_the_live_item_and_are_kept(as_role, base):
+    live = base.quick_learn
+    media_id = live.images[0].media_id
+    revision = submissions.start_edit(live, base.users["leader"], current_app.config)
+    data = submissions.SubmissionData(type="quick_learn", title="Logging a call in ninety seconds", summary="Faster.",
+                                      moment_id=live.moment_id, department_id=base.support.id, kpi_ids=[base.kpi2.id])
+    submissions.save(base.users["leader"], data, [], current_app.config, incoming_dir(), submission=revision, submit=True)
+    assert as_role("employee").get(f"/media/{media_id}").status_code == 200  # the working copy does not hide it
+    submissions.claim(revision, base.users["curator"])
+    submissions.decide(revision, base.users["curator"], "approve", "")
+    db.session.refresh(live)
+    assert live.title == "Logging a call in ninety seconds" and live.images[0].media_id == media_id
+    assert as_role("employee").get(f"/media/{media_id}").status_code == 200
