@@ -16,7 +16,7 @@ from marketplace.media.services import path_for
 from marketplace.submissions.models import Submission, SubmissionVersion
 from marketplace.timeutil import utcnow
 
-OPEN_STATES = ("draft", "pending", "changes_requested", "rejected")
+OPEN_STATES = ("draft", "pending", "changes_requested")  # a rejected edit no longer blocks a new one
 UNLINK = "unlink_after_commit"
 _installed = False
 
