@@ -219,26 +219,42 @@ def _recipients(item: Item) -> list[int]:
     return [champion.id for champion in _champions(item.department_id)]
 
 
-def _remind(item: Item, kind: str, on: date) -> bool:
-    """Record and send one reminder, committed with its notifications; False when it had already gone out."""
-    done = select(ReviewReminder.id).where(ReviewReminder.item_id == item.id, ReviewReminder.review_by == item.review_by,
-                                           ReviewReminder.kind == kind)
-    if db.session.scalar(done) is not None:
-        return False
-    review_by, title, owner_id = item.review_by, item.title, item.owner_id
+REMINDER_BATCH = 200
+
+
+def _send(item: Item, kind: str, on: date) -> None:
+    """Record one reminder and notify (not committed: the batch commits reminders and notifications together)."""
+    review_by, owner_id = item.review_by, item.owner_id
     db.session.add(ReviewReminder(item_id=item.id, review_by=review_by, kind=kind, user_id=owner_id))
     when = f"is due for review on {review_by.isoformat()}"
     if kind == "due":
         when = "is due for review today" if review_by == on else f"was due for review on {review_by.isoformat()}"
     for user_id in _recipients(item):
-        notify(user_id, f"“{title}” {when}: confirm it is still accurate, update it or retire it.",
+        notify(user_id, f"“{item.title}” {when}: confirm it is still accurate, update it or retire it.",
                "/review/freshness" + (f"?owner={owner_id}" if owner_id else ""))
+
+
+def _sent(item_ids: list[int]) -> set[tuple[int, date, str]]:
+    rows = db.session.execute(select(ReviewReminder.item_id, ReviewReminder.review_by, ReviewReminder.kind)
+                              .where(ReviewReminder.item_id.in_(item_ids)))
+    return {tuple(row) for row in rows}
+
+
+def _remind_batch(item_ids: list[int], on: date) -> int:
+    """Send what this batch still owes in one commit; if another run raced us, redo it item by item."""
+    items = list(db.session.scalars(select(Item).where(Item.id.in_(item_ids))
+                                    .options(selectinload(Item.owner)).order_by(Item.review_by, Item.id)))
+    done = _sent(item_ids)
+    owed = [(item, "due" if item.review_by <= on else "soon") for item in items]
+    owed = [(item, kind) for item, kind in owed if (item.id, item.review_by, kind) not in done]
+    for item, kind in owed:
+        _send(item, kind, on)
     try:
-        db.session.commit()  # the reminder row and its notifications land together, or not at all
+        db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # another run (or another machine) sent it first
-        return False
-    return True
+        db.session.rollback()  # another run (or machine) sent some of them first
+        return sum(_remind_batch([item_id], on) for item_id in item_ids) if len(item_ids) > 1 else 0
+    return len(owed)
 
 
 def remind_owners(on: date | None = None, remind_days: int = 14) -> int:
@@ -249,11 +265,8 @@ def remind_owners(on: date | None = None, remind_days: int = 14) -> int:
     query = (select(Item.id).where(Item.status == "published", Item.review_by.is_not(None),
                                    Item.review_by <= on + timedelta(days=remind_days), ~sent_before.exists())
              .order_by(Item.review_by, Item.id))
-    sent = 0
-    for item_id in db.session.scalars(query).all():
-        item = db.session.get(Item, item_id)
-        sent += _remind(item, "due" if item.review_by <= on else "soon", on)
-    return sent
+    ids = list(db.session.scalars(query))
+    return sum(_remind_batch(ids[start:start + REMINDER_BATCH], on) for start in range(0, len(ids), REMINDER_BATCH))
 
 
 def run_freshness(on: date | None = None, remind_days: int = 14) -> tuple[int, int]:
