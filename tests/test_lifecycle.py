@@ -216,3 +216,10 @@ def test_files_shared_with_an_edit_stay_visible_on_the_live_item_and_are_kept(as
     db.session.refresh(live)
     assert live.title == "Logging a call in ninety seconds" and live.images[0].media_id == media_id
     assert as_role("employee").get(f"/media/{media_id}").status_code == 200
+
+
+def test_an_item_without_a_department_is_edited_by_someone_without_one(base):
+    base.job_aid.department = None
+    db.session.commit()
+    revision = _edit(base, base.job_aid, base.users["admin"], department_id=base.sales.id, body="Edited.")
+    assert revision.department_id == base.sales.id and revision.state == "pending"

@@ -54,16 +54,17 @@ def start(live: Item, editor: User, findings: list[dict]) -> Submission:
     from marketplace.submissions.services import _event, snapshot
 
     copy = _copy(live)
-    department_id = live.department_id or editor.department_id
-    submission = Submission(item=copy, submitter=editor, department_id=department_id, state="draft",
-                            findings_json=json.dumps(findings), flag_count=len(findings))
-    db.session.add(submission)
-    # Version 1 is the published text, so the review shows exactly what the edit changes.
-    submission.versions.append(SubmissionVersion(number=1, snapshot=snapshot(live), author_id=live.owner_id,
-                                                 created_at=utcnow()))
-    _event(submission, "created", editor, f"Edit of the published version {live.version}")
-    db.session.flush()
-    return submission
+    db.session.flush()  # the copy (and its slug) exists before anything queries again
+    with db.session.no_autoflush:  # the department may only come with the form's data
+        department_id = live.department_id or editor.department_id
+        submission = Submission(item=copy, submitter=editor, department_id=department_id, state="draft",
+                                findings_json=json.dumps(findings), flag_count=len(findings))
+        db.session.add(submission)
+        # Version 1 is the published text, so the review shows exactly what the edit changes.
+        submission.versions.append(SubmissionVersion(number=1, snapshot=snapshot(live), author_id=live.owner_id,
+                                                     created_at=utcnow()))
+        _event(submission, "created", editor, f"Edit of the published version {live.version}")
+    return submission  # flushed by the save that follows, once the form's department is set
 
 
 def still_used(media: list[MediaFile]) -> set[int]:
