@@ -143,6 +143,7 @@ def _everything_a_user_can_load(as_role, submission) -> str:
 def _stored_anywhere(value: str) -> bool:
     texts = list(db.session.scalars(select(SubmissionVersion.snapshot))) + list(db.session.scalars(select(SubmissionEvent.text)))
     texts += list(db.session.scalars(select(Notification.text))) + list(db.session.scalars(select(Submission.findings_json)))
+    texts += list(db.session.scalars(select(Submission.decision_note)))
     return any(value in text for text in texts)
 
 
@@ -153,7 +154,7 @@ def test_personal_data_removed_in_a_later_version_is_redacted_from_every_version
                                   current_app.config, incoming_dir(), submit=True)
     assert {f["kind"] for f in submission.findings} == {"email", "phone"}
     submissions.claim(submission, champion)
-    submissions.decide(submission, champion, "changes", "Please take your contact details out.")
+    submissions.decide(submission, champion, "changes", f"Please take out {EMAIL}.")
     submissions.comment(submission, champion, f"For example {PHONE} should go.")
     assert _stored_anywhere(EMAIL) and _stored_anywhere(PHONE)
     submissions.save(employee, h.data(base, type="job_aid", title="Expenses: ask the finance desk", body="Ask the finance desk."),

@@ -83,6 +83,7 @@ def redact(submission: Submission, values: set[str], include_current: bool = Tru
             changed += scrubbed != event.text
             event.text = scrubbed
         _scrub_findings(member, values)
+        member.decision_note = _scrub(member.decision_note or "", values)
         if include_current or member.id != submission.id:
             _scrub_item(member.item, values)
             if member.item.revision_of is not None:
