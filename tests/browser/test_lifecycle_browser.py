@@ -107,3 +107,17 @@ def test_an_owner_is_reminded_confirms_the_item_and_the_overdue_notice_disappear
     _no_sideways_scroll(page)
     errors = [m.text for m in page.console_messages if m.type == "error"]
     assert not errors, errors
+
+
+@pytest.mark.parametrize("path", ["/requests", "/requests/new", "/review/freshness", "/items/old-crm-opportunity-entry",
+                                  "/items/deal-stuck-in-legal-review/retire"])
+def test_the_new_pages_have_no_serious_accessibility_violations_and_fit_a_phone(page, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_viewport_size(PHONE)
+    login(page, "champion@demo.test")
+    page.goto(path)
+    _no_sideways_scroll(page)
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in {"serious", "critical"}]
+    assert serious == [], serious
