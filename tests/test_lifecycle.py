@@ -223,3 +223,11 @@ def test_an_item_without_a_department_is_edited_by_someone_without_one(base):
     db.session.commit()
     revision = _edit(base, base.job_aid, base.users["admin"], department_id=base.sales.id, body="Edited.")
     assert revision.department_id == base.sales.id and revision.state == "pending"
+
+
+def test_the_freshness_queue_states_the_total_when_it_shows_only_the_most_urgent(base):
+    for item in (base.job_aid, base.checklist, base.quick_learn):
+        item.review_by = today() - timedelta(days=2)
+    db.session.commit()
+    rows, total = lifecycle.due_items(base.users["curator"], lifecycle.FreshnessFilters(), limit=2)
+    assert total == 3 and len(rows) == 2

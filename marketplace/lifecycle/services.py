@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -172,8 +172,12 @@ def _scope(query, user: User):
     return query.where((Item.owner_id == user.id) | Item.department_id.in_(departments))
 
 
-def due_items(user: User, filters: FreshnessFilters, on: date | None = None, remind_days: int = 14) -> list[Item]:
-    """Published items this person answers for that are overdue or due within `remind_days`."""
+SHOWN = 500  # rows on one page of the queue; the total is always stated, filters narrow it
+
+
+def due_items(user: User, filters: FreshnessFilters, on: date | None = None, remind_days: int = 14,
+              limit: int = SHOWN) -> tuple[list[Item], int]:
+    """Published items this person answers for that are overdue or due within `remind_days` (first `limit`), and how many in all."""
     on = on or today()
     query = select(Item).where(Item.status == "published", Item.review_by.is_not(None))
     query = query.where(Item.review_by < on if filters.window == "overdue" else Item.review_by <= on + timedelta(days=remind_days))
@@ -186,8 +190,10 @@ def due_items(user: User, filters: FreshnessFilters, on: date | None = None, rem
     if filters.collection:
         query = query.where(Item.id.in_(select(CollectionEntry.item_id).join(Collection)
                                         .where(Collection.slug == filters.collection)))
-    query = _scope(query, user).options(selectinload(Item.owner), selectinload(Item.department))
-    return list(db.session.scalars(query.order_by(Item.review_by, Item.id).limit(500)))
+    query = _scope(query, user)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = query.options(selectinload(Item.owner), selectinload(Item.department))
+    return list(db.session.scalars(query.order_by(Item.review_by, Item.id).limit(limit))), total
 
 
 def grouped(items: list[Item], group: str) -> list[tuple[str, list[Item]]]:

@@ -125,9 +125,10 @@ def freshness() -> Response:
     require("freshness_queue")
     filters = services.parse_filters(request.args)
     days = current_app.config.get("FRESHNESS_REMIND_DAYS", 14)
-    rows = services.due_items(current_user, filters, remind_days=days)
+    rows, total = services.due_items(current_user, filters, remind_days=days)
     return render("lifecycle/freshness.html", "lifecycle/_freshness_rows.html", filters=filters, days=days,
-                  groups=services.grouped(rows, filters.group), count=len(rows), options=services.filter_options(current_user),
+                  groups=services.grouped(rows, filters.group), count=total, shown=len(rows),
+                  options=services.filter_options(current_user),
                   confirm_form=ConfirmForm(), today=services.today())
 
 
