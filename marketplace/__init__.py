@@ -95,3 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.cli import accounts_cli
 
     app.cli.add_command(accounts_cli)
+    from marketplace.lifecycle.views import bp as lifecycle_bp
+    from marketplace.requests.views import bp as requests_bp
+
+    app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(requests_bp)

@@ -54,6 +54,13 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "marketplace@localhost"),
+        # Freshness: days from approval (or "still accurate") to the next review, per item type.
+        "FRESHNESS_REVIEW_DAYS": {
+            "job_aid": _env_int("FRESHNESS_DAYS_JOB_AID", 365),
+            "checklist": _env_int("FRESHNESS_DAYS_CHECKLIST", 180),
+            "quick_learn": _env_int("FRESHNESS_DAYS_QUICK_LEARN", 365),
+        },
+        "FRESHNESS_REMIND_DAYS": _env_int("FRESHNESS_REMIND_DAYS", 14),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         # Sessions (issue 13): idle and absolute lifetimes; HSTS outside development.

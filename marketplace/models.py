@@ -25,8 +25,10 @@ from marketplace.changes.models import Change, FeedCursor  # noqa: F401  (regist
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.events.models import LearningEvent  # noqa: F401
 from marketplace.jobs.models import JobRun  # noqa: F401
+from marketplace.lifecycle.models import ReviewReminder  # noqa: F401  (registers the table)
 from marketplace.notifications.models import Notification
 from marketplace.people.models import Endorsement
+from marketplace.requests.models import ActionRequest, RequestEvent, RequestLink  # noqa: F401
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
 from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
 from marketplace.submissions.models import (  # noqa: F401  (registers the tables)

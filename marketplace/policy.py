@@ -13,6 +13,8 @@ HIDDEN_ON_DENIAL = {"view_item", "view_collection", "view_media"}
 HIDDEN_ON_DENIAL |= {"view_space", "answer_invitation"}
 # Submissions: drafts, pending and rejected work must look absent to outsiders.
 HIDDEN_ON_DENIAL |= {"view_submission", "review_submission"}
+# Requests: someone else's request must look absent.
+HIDDEN_ON_DENIAL |= {"view_request"}
 
 
 def _signed_in(user: Any) -> bool:
@@ -33,8 +35,8 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return False
     if action in {"browse", "search", "tick_checklist", "vote_helpful"}:
         return True
-    if action == "view_item":
-        return target.status == "published" or _may_see_unpublished_item(user, target)
+    if action == "view_item":  # a retired item's page stays, to say where to go instead
+        return target.status in {"published", "retired"} or _may_see_unpublished_item(user, target)
     if action == "view_collection":
         return target.status == "published" or _staff(user)
     if action in {"create_collection", "edit_collection", "view_drafts"}:
@@ -52,6 +54,10 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return _submission_can(user, action, target)
     if action in SPACE_ACTIONS:
         return _space_can(user, action, target)
+    if action in LIFECYCLE_ACTIONS:
+        return _lifecycle_can(user, action, target)
+    if action in REQUEST_ACTIONS:
+        return _request_can(user, action, target)
     return False
 
 
@@ -135,6 +141,41 @@ def _submission_can(user: Any, action: str, target: Any) -> bool:
         return reviewer
     if action == "decide_submission":  # only the claimant, and never on one's own work
         return reviewer and target.state == "pending" and target.claimed_by_id == user.id != target.submitter_id
+    return False
+
+
+LIFECYCLE_ACTIONS = {"edit_item", "retire_item", "unretire_item", "verify_item", "transfer_item", "freshness_queue",
+                     "redact_submission"}
+
+
+def _lifecycle_can(user: Any, action: str, target: Any) -> bool:
+    """Published items: their owner, the department's champions and curators keep them true."""
+    if action == "freshness_queue":
+        return True  # everyone sees the items they answer for; the service scopes the rows
+    if action == "redact_submission":
+        return _staff(user) or user.champions(target.department_id)
+    steward = _staff(user) or target.owner_id == user.id or user.champions(target.department_id)
+    if not steward or target.revision_of_id is not None:
+        return False
+    if action == "unretire_item":
+        return target.status == "retired"
+    return target.status == "published"
+
+
+REQUEST_ACTIONS = {"file_request", "view_request", "triage_request", "deliver_request"}
+
+
+def _request_can(user: Any, action: str, target: Any) -> bool:
+    """Requests: anyone files; the requester, its owner, the team's champions and L&D see it; L&D triages."""
+    if action == "file_request":
+        return True
+    if action == "triage_request":
+        return _staff(user)
+    involved = target.requester_id == user.id or target.owner_id == user.id
+    if action == "view_request":
+        return _staff(user) or involved or user.champions(target.department_id)
+    if action == "deliver_request":
+        return target.state == "accepted" and (_staff(user) or target.owner_id == user.id)
     return False
 
 

@@ -177,4 +177,8 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     from marketplace.submissions.seed import seed_submissions
 
     created += Counter(submissions=seed_submissions())  # += drops a zero count
+    from marketplace.lifecycle.seed import seed_lifecycle
+    from marketplace.requests.seed import seed_requests
+
+    created += Counter(requests=seed_requests(), lifecycle_updates=seed_lifecycle())
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

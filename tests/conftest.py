@@ -123,4 +123,5 @@ def as_role(app, base):
     return sign_in
 
 
+from tests.lifecycle_fixtures import lifecycle_base  # noqa: E402,F401  (issue 10 fixtures, shared)
 from tests.search_fixtures import demo, indexed, search_index  # noqa: E402,F401  (search fixtures, shared)

@@ -91,10 +91,12 @@ def test_a_huge_pdf_page_still_gives_a_small_thumbnail(tmp_path):
         assert max(image.size) <= 640
 
 
-def test_a_pdf_that_cannot_be_rendered_is_accepted_without_a_thumbnail(tmp_path):
-    result = run(tmp_path, fx.broken_pdf(), "scan.pdf")
-    assert result.main.kind == "pdf" and result.preview is None
-    assert [p.name for p in (tmp_path / "work").iterdir()] == [result.main.path.name]
+def test_a_pdf_no_parser_can_read_is_refused_because_it_cannot_be_checked(tmp_path):
+    # Issue 10: active content is looked for by a real parser; what it cannot read cannot be vouched for.
+    with pytest.raises(pipeline.MediaRejected, match="damaged") as refused:
+        run(tmp_path, fx.broken_pdf(), "scan.pdf")
+    assert refused.value.status == 415
+    assert not (tmp_path / "work").exists() or not list((tmp_path / "work").iterdir())
 
 
 def test_a_missing_or_slow_renderer_is_tolerated(tmp_path, monkeypatch):

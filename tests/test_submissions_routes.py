@@ -81,13 +81,12 @@ def test_pdf_quick_learn_shows_page_one_to_those_who_may_see_it(as_role, base):
     assert as_role("leader").get(f"/media/{item.poster_id}").status_code == 404  # pending: outsiders see nothing
 
 
-def test_pdf_that_cannot_be_rendered_is_still_accepted(as_role, base):
+def test_a_pdf_that_cannot_be_parsed_is_refused_with_a_reason(as_role, base):
     client = as_role("employee")
-    assert post_form(client, base, (fx.broken_pdf(), "scan.pdf")).status_code == 303
-    item = db.session.scalar(select(Submission)).item
-    assert item.media.kind == "pdf" and item.poster is None
-    page = client.get(f"/items/{item.slug}").get_data(as_text=True)
-    assert "Open the PDF" in page and "Page 1 of the PDF" not in page
+    response = post_form(client, base, (fx.broken_pdf(), "scan.pdf"))
+    assert response.status_code == 415
+    assert "damaged and could not be read" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Submission)) is None
 
 
 def test_job_aid_and_checklist(as_role, base):

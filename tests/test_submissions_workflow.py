@@ -17,7 +17,8 @@ from tests import submission_helpers as h
 
 ALL_STATES = ["draft", "pending", "approved", "rejected", "changes_requested"]
 ALLOWED = {("draft", "pending"), ("pending", "approved"), ("pending", "rejected"),
-           ("pending", "changes_requested"), ("rejected", "pending"), ("changes_requested", "pending")}
+           ("pending", "changes_requested"), ("rejected", "pending"), ("changes_requested", "pending"),
+           ("pending", "draft"), ("pending", "pending")}  # issue 10: withdrawn, or edited while it waits
 
 
 @pytest.mark.parametrize("start", ALL_STATES)

@@ -13,6 +13,8 @@ from marketplace.timeutil import utcnow
 
 ITEM_TYPES = {"job_aid": "Job aid", "checklist": "Checklist", "quick_learn": "Quick Learn"}
 ITEM_STATUSES = ("draft", "pending", "published", "retired")
+# Whether AI generated or substantially assisted the content: submitters say, the label shows.
+AI_USES = {"none": "No AI", "assisted": "AI-assisted", "generated": "AI-generated"}
 
 item_kpis = Table(
     "item_kpis",
@@ -106,10 +108,24 @@ class Item(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column()
+    # Lifecycle (issue 10): AI label, retirement, freshness and pending edits of a published item.
+    ai_use: Mapped[str] = mapped_column(String(16), default="none", server_default="none", index=True)
+    retired_at: Mapped[datetime | None] = mapped_column()
+    retired_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replacement_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    last_verified_at: Mapped[datetime | None] = mapped_column()
+    last_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set on the working copy of a published item while an edit waits for review.
+    revision_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
 
     moment: Mapped[Moment] = relationship()
     department: Mapped[Department | None] = relationship()
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    retired_by: Mapped[User | None] = relationship(foreign_keys=[retired_by_id])
+    last_verified_by: Mapped[User | None] = relationship(foreign_keys=[last_verified_by_id])
+    replacement: Mapped[Item | None] = relationship(foreign_keys=[replacement_id], remote_side=[id])
+    revision_of: Mapped[Item | None] = relationship(foreign_keys=[revision_of_id], remote_side=[id])
     # A video or PDF Quick Learn: the file and its poster or thumbnail. Images live in `images`.
     media: Mapped[MediaFile | None] = relationship(foreign_keys=[media_id])
     poster: Mapped[MediaFile | None] = relationship(foreign_keys=[poster_id])
@@ -129,6 +145,21 @@ class Item(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.status == "retired"
+
+    @property
+    def ai_label(self) -> str:
+        """"AI-assisted" or "AI-generated", or "" when no AI was used."""
+        return AI_USES.get(self.ai_use, "") if self.ai_use != "none" else ""
+
+    @property
+    def verified_on(self) -> date | None:
+        """When someone last confirmed the content (or, failing that, when it was published)."""
+        moment = self.last_verified_at or self.published_at
+        return moment.date() if moment else None
 
 
 class ItemImage(db.Model):

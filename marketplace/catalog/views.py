@@ -47,7 +47,9 @@ def _visible_item(slug: str):
 
 
 def _item_context(item) -> dict:
-    return {
+    from marketplace.lifecycle.views import item_page_context
+
+    return item_page_context(item) | {
         "item": item,
         "ticked": services.ticked_step_ids(current_user, item),
         "helpful": services.helpfulness(item, current_user),

@@ -55,7 +55,8 @@ def owning_item(media: MediaFile) -> Item | None:
     """The catalog item that shows this file (as its video, PDF, poster or one of its images), if any."""
     in_images = Item.images.any(or_(ItemImage.media_id == media.id, ItemImage.thumbnail_id == media.id))
     query = select(Item).where(or_(Item.media_id == media.id, Item.poster_id == media.id, in_images))
-    return db.session.scalar(query)
+    # An edit's working copy shares the live item's files: the live item decides who sees them.
+    return db.session.scalars(query.order_by(Item.revision_of_id.is_not(None), Item.id)).first()
 
 
 def get_media(media_id: int) -> MediaFile | None:

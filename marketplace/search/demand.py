@@ -85,6 +85,9 @@ def create_request(query: str, filters: str, department: Department, note: str, 
     """Turn a demand entry into a request for the department's champions."""
     request = ContentRequest(query=normalise(query), filters=filters, department=department, note=note.strip(), created_by=curator)
     db.session.add(request)
+    from marketplace.requests.services import from_content_request
+
+    from_content_request(request, curator)  # one pipeline of demand: it shows on the requests board too
     db.session.commit()
     return request
 

@@ -604,6 +604,11 @@ def harvestable_posts(thread: Thread) -> list[Post]:
     return [p for p in thread.posts if not p.is_opening and not p.is_removed and not p.is_hidden]
 
 
+def mentionless(text: str) -> str:
+    """The text without @mentions (people's handles do not belong in a catalog title)."""
+    return " ".join(re.sub(r"(?<![\w.])@[\w][\w.-]*", " ", text).split()).strip(" ,;:-")
+
+
 def harvest(thread: Thread, acting: User, chosen_ids: list[int]) -> Item:
     """Turn a solved thread into a pending job aid for the champions' queue, linked back to the thread."""
     if not thread.solved:
@@ -623,8 +628,9 @@ def harvest(thread: Thread, acting: User, chosen_ids: list[int]) -> Item:
         sections.append("Contributors: " + ", ".join(sorted(contributors)) + ".")
     sections.append(f"Harvested from the discussion [{thread.title}]({thread_link(thread)}) in {space.name}.")
     solve = db.session.scalar(select(Moment).where(Moment.slug == "solve"))
+    title = mentionless(thread.title) or "Harvested answer"
     item = Item(
-        type="job_aid", status="pending", title=thread.title[:200], slug=unique_slug(Item, thread.title),
+        type="job_aid", status="pending", title=title[:200], slug=unique_slug(Item, title),
         summary=" ".join(question.body.split())[:240], body="\n\n".join(sections), moment=solve,
         department_id=space.department_id, owner_id=acting.id,
         skills=list(thread.skills or space.skills), kpis=[space.kpi] if space.kpi else [],

@@ -33,6 +33,9 @@ class SubmissionForm(FlaskForm):
     transcript = TextAreaField("Transcript or captions (optional)", validators=[Length(max=20_000)])
     body = TextAreaField("Job aid (Markdown)", validators=[Length(max=50_000)])
     steps = TextAreaField("Checklist steps, one per line", validators=[Length(max=20_000)])
+    ai_use = RadioField("Did AI generate this, or substantially help write it?", choices=[
+        ("none", "No"), ("assisted", "Yes, AI substantially assisted"), ("generated", "Yes, AI generated it")],
+        default="none", validate_choice=False, validators=[Optional()])  # not answered: "No"; the service clamps
     save_draft = SubmitField("Save draft")
     submit_review = SubmitField("Submit for review")
 
@@ -112,6 +115,16 @@ class DecisionForm(FlaskForm):
         if self.decision.data in {"reject", "changes"} and not (field.data or "").strip():
             needed = "a reason" if self.decision.data == "reject" else "comments saying what to change"
             raise ValidationError(f"Give {needed}.")
+
+
+class RedactForm(FlaskForm):
+    text = StringField("Text to remove everywhere (an email, a phone number…)", validators=[DataRequired(), Length(min=3, max=300)])
+
+
+class ReviewerEditForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField("Summary", validators=[Length(max=500)])
+    body = TextAreaField("Job aid (Markdown)", validators=[Length(max=50_000)])
 
 
 class CommentForm(FlaskForm):

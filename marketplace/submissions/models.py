@@ -70,7 +70,7 @@ class Submission(db.Model):
     @property
     def editable(self) -> bool:
         """True while the submitter may still change it."""
-        return self.state in {"draft", "changes_requested", "rejected"}
+        return self.state in {"draft", "changes_requested", "rejected", "pending"}  # pending: edited while it waits
 
 
 class SubmissionVersion(db.Model):

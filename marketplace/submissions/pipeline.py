@@ -20,6 +20,8 @@ from pathlib import Path
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from marketplace.submissions import pdfcheck
+
 FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
 PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
@@ -46,7 +48,9 @@ ALLOWED_EXTENSIONS = sorted({ext for _, _, names in ALLOWED.values() for ext in 
 
 # Markup or script inside an image or PDF means a polyglot, whatever the pixels look like.
 ACTIVE_MARKERS = [b"<script", b"<html", b"<body", b"<iframe", b"<svg", b"<?php", b"javascript:", b"onerror="]
-PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
+PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
+PDF_TEXT_SECONDS = 20
+PDF_TEXT_LIMIT = 200_000  # characters screened; a longer PDF is screened up to here
 
 
 class MediaRejected(ValueError):
@@ -331,10 +335,30 @@ def _video(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list
 
 
 def _pdf(source: Path, workdir: Path, outputs: list[Output]):
-    refuse_active_content(source, PDF_ACTIVE)
+    refuse_active_content(source)
+    reason = pdfcheck.active_content(source)
+    if reason:
+        raise MediaRejected(
+            f"This PDF was refused because {reason}. Print it to a new PDF (or export it again without "
+            "scripts, forms, attachments or automatic actions) and upload that.", 415,
+        )
     main = _new_output(workdir, outputs, "pdf", "application/pdf", "pdf")
     shutil.copyfile(source, main.path)  # copies in chunks; the upload temp file goes away
     return main, pdf_thumbnail(main.path, workdir, outputs)
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text (Debian's pdftotext, bounded in time and memory), or "" when it has none or fails."""
+    if not pdf.is_file():
+        return ""
+    command = [PDFTOTEXT, "-q", "-enc", "UTF-8", "-l", "200", str(pdf), "-"]
+    if PRLIMIT:
+        command = [PRLIMIT, *PDF_RENDER_LIMITS, "--", *command]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PDF_TEXT_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.decode("utf-8", "replace")[:PDF_TEXT_LIMIT] if done.returncode == 0 else ""
 
 
 def pdf_thumbnail(pdf: Path, workdir: Path, outputs: list[Output]) -> Output | None:

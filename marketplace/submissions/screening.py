@@ -25,7 +25,11 @@ LABELS = {
     "national_id": "National ID number", "confidential": "Confidential term",
 }
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+# Digits with any common separator between them: spaces, hyphens, dots, slashes, or " - ".
+CARD = re.compile(r"(?<![\d./-])(?:\d(?: - |[ ./-])?){12,18}\d(?!\d|[./-]\d)")
+# "00" is the international call prefix in most of the world (0044 = +44); libphonenumber only
+# understands it for some default regions, so it is rewritten to "+" (same length, offsets unchanged).
+INTERNATIONAL_00 = re.compile(r"(?<![\d+])00(?=[1-9]\d)")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 NATIONAL_IDS = [
     (re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), ssn.is_valid, "US Social Security number"),
@@ -83,8 +87,14 @@ def _emails(text: str) -> Iterable[tuple[int, int, str]]:
 
 
 def _phones(text: str, region: str) -> Iterable[tuple[int, int, str]]:
-    for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-        yield m.start, m.end, ""
+    seen = set()
+    for candidate in (text, INTERNATIONAL_00.sub(" +", text)):
+        for m in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=phonenumbers.Leniency.VALID):
+            rewritten = candidate[m.start] == "+" and text[m.start] == "0"
+            start = m.start - 1 if rewritten else m.start  # include the first "0" of "00"
+            if (start, m.end) not in seen:
+                seen.add((start, m.end))
+                yield max(0, start), m.end, ""
 
 
 def _terms(text: str, terms: Iterable[str]) -> Iterable[tuple[int, int, str]]:

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.models import (
+    AI_USES,
     ITEM_TYPES,
     KPI,
     ChecklistStep,
@@ -27,9 +29,11 @@ from marketplace.catalog.models import (
 )
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
+from marketplace.lifecycle import revisions
+from marketplace.lifecycle import services as lifecycle
 from marketplace.media.services import path_for, register_path
 from marketplace.notifications.services import notify
-from marketplace.submissions import pipeline, screening
+from marketplace.submissions import pipeline, redaction, screening
 from marketplace.submissions.models import (
     ConfidentialTerm,
     Submission,
@@ -37,12 +41,13 @@ from marketplace.submissions.models import (
     SubmissionVersion,
     TrustedContributor,
 )
-from marketplace.timeutil import today, utcnow
+from marketplace.timeutil import utcnow
 
 # The state machine: draft -> pending -> approved / rejected / changes requested -> pending.
 TRANSITIONS = {
     "draft": {"pending"},
-    "pending": {"approved", "rejected", "changes_requested"},
+    # Withdrawn (back to draft) or edited while waiting (pending again, as a new version).
+    "pending": {"approved", "rejected", "changes_requested", "draft", "pending"},
     "changes_requested": {"pending"},
     "rejected": {"pending"},
     "approved": set(),
@@ -53,7 +58,8 @@ DECISION_STATES = {"approve": "approved", "reject": "rejected", "changes": "chan
 EVENT_LABELS = {
     "created": "Created", "submitted": "Submitted", "screened": "Screened", "claimed": "Claimed",
     "released": "Released", "commented": "Commented", "approved": "Approved and published",
-    "rejected": "Rejected", "changes_requested": "Changes requested",
+    "rejected": "Rejected", "changes_requested": "Changes requested", "withdrawn": "Withdrawn",
+    "redacted": "Personal data redacted", "edited": "Edited by the reviewer",
 }
 QUEUE_SORTS = {"oldest": "Oldest first", "newest": "Newest first", "flags": "Most flags first"}
 
@@ -81,6 +87,7 @@ class SubmissionData:
     steps: list[str] = field(default_factory=list)
     transcript: str = ""
     captions: list[str] = field(default_factory=list)  # one per image of a photo sequence, in order
+    ai_use: str = "none"  # whether AI generated or substantially assisted the content
 
 
 @dataclass
@@ -135,11 +142,14 @@ def screen_fields(fields: dict[str, str], region: str) -> list[dict]:
 
 
 def _fields(item: Item) -> dict[str, str]:
-    return {
+    fields = {
         "title": item.title, "summary": item.summary, "body": item.body,
         "steps": "\n".join(step.text for step in item.steps), "transcript": item.transcript,
         "captions": "\n".join(image.caption for image in item.images),
     }
+    if item.media is not None and item.media.kind == "pdf":  # the PDF's own text is screened like the rest
+        fields["PDF text"] = pipeline.pdf_text(path_for(item.media))
+    return fields
 
 
 def _event(submission: Submission, kind: str, actor: User | None, text: str = "") -> None:
@@ -148,6 +158,7 @@ def _event(submission: Submission, kind: str, actor: User | None, text: str = ""
 
 def _apply(item: Item, data: SubmissionData) -> None:
     item.type, item.title, item.summary = data.type, data.title.strip(), data.summary.strip()
+    item.ai_use = data.ai_use if data.ai_use in AI_USES else "none"
     item.moment = db.session.get(Moment, data.moment_id)
     item.department = db.session.get(Department, data.department_id)
     item.body = data.body if data.type == "job_aid" else ""
@@ -219,6 +230,7 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
             db.session.add(submission)
             _event(submission, "created", user, "Draft saved")
         item = submission.item
+        earlier = submission.findings
         with db.session.no_autoflush:  # the new item is incomplete until _apply has run
             _apply(item, data)
         submission.department_id = data.department_id
@@ -229,10 +241,15 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
             replaced += _detach(item)
         _caption(item, data.captions)
         db.session.flush()
-        findings = screen_fields(_fields(item), config.get("SCREENING_PHONE_REGION", "US"))
+        replaced = [m for m in replaced if m.id not in revisions.still_used(replaced)]  # an edit shares the live files
+        fields = _fields(item)
+        _redact_removed(submission, earlier, fields, user)
+        findings = screen_fields(fields, config.get("SCREENING_PHONE_REGION", "US"))
         submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
         if submit:
             _submit(submission, user, findings)
+        elif submission.state == "pending":  # saved as a draft while waiting: withdrawn from the queue
+            _withdraw(submission, user)
         old_paths = [path_for(m) for m in replaced]
         for media in replaced:
             db.session.delete(media)
@@ -249,23 +266,41 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
     return submission
 
 
+def start_edit(live: Item, editor: User, config) -> Submission:
+    """Open an edit of a published item; what screening flags in the live text is remembered, so removing it redacts."""
+    findings = screen_fields(_fields(live), config.get("SCREENING_PHONE_REGION", "US"))
+    return revisions.start(live, editor, findings)
+
+
+def _redact_removed(submission: Submission, earlier: list[dict], fields: dict[str, str], actor: User) -> None:
+    """Personal data flagged before and removed now goes from every earlier version, diff and notification."""
+    gone = redaction.removed_values(earlier, fields)
+    if gone and redaction.redact(submission, gone, include_current=False):
+        _event(submission, "redacted", actor, f"{len(gone)} removed value{'s' if len(gone) != 1 else ''} "
+                                              "redacted from earlier versions and notifications")
+
+
 def transition(submission: Submission, to: str, actor: User | None, text: str = "") -> None:
     """Move along the state machine, or raise InvalidTransition; keeps the item's status in step."""
     if to not in TRANSITIONS.get(submission.state, set()):
         raise InvalidTransition(f"A submission that is {submission.state_label.lower()} cannot become {to}.")
     submission.state = to
-    submission.item.status = ITEM_STATUS[to]
-    if to == "pending":
-        submission.submitted_at = utcnow()
+    item = submission.item
+    # A working copy of a published item never becomes visible itself: approval copies it onto the live item.
+    item.status = ITEM_STATUS[to] if item.revision_of_id is None or to != "approved" else "superseded"
+    if to in {"pending", "draft"}:
+        submission.submitted_at = utcnow() if to == "pending" else submission.submitted_at
         submission.claimed_by_id = submission.claimed_at = submission.decided_at = None
     else:
         submission.decided_at = utcnow()
         submission.decision_note = text
-    if to == "approved":
-        item = submission.item
+    if to == "approved" and item.revision_of_id is not None:
+        revisions.apply(item, actor)
+    elif to == "approved":
         item.published_at = utcnow()  # search indexes items after commit when they become published
-        item.review_by = today() + timedelta(days=365)
-    _event(submission, to if to != "pending" else "submitted", actor, text)
+        item.last_verified_at = item.published_at
+        item.review_by = lifecycle.next_review(item, current_app.config if has_app_context() else None)
+    _event(submission, {"pending": "submitted", "draft": "withdrawn"}.get(to, to), actor, text)
 
 
 def snapshot(item: Item) -> str:
@@ -306,10 +341,16 @@ def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
     submission.versions.append(SubmissionVersion(number=number, snapshot=snapshot(submission.item),
                                                  author_id=actor.id, created_at=utcnow()))
     submission.item.version = number
+    claimant = submission.claimed_by_id if submission.state == "pending" else None
     transition(submission, "pending", actor, f"Version {number}")
+    if claimant and claimant != actor.id:
+        notify(claimant, f"{actor.name} changed “{submission.item.title}” while you were reviewing it; "
+                         "it is back in the queue.", f"/review/{submission.id}")
     _event(submission, "screened", None, _describe(findings))
-    if not findings and is_trusted(actor, submission.department_id):
-        transition(submission, "approved", None, "Published without review: trusted contributor, screening clean.")
+    edit_of_published = submission.item.revision_of_id is not None
+    if not findings and (is_trusted(actor, submission.department_id) or (edit_of_published and actor.is_curator)):
+        why = "trusted contributor" if is_trusted(actor, submission.department_id) else "curator"
+        transition(submission, "approved", None, f"Published without review: {why}, screening clean.")
         _notify_decision(submission)
 
 
@@ -320,6 +361,55 @@ def submit(submission: Submission, actor: User, config) -> Submission:
     _submit(submission, actor, findings)
     db.session.commit()
     return submission
+
+
+def _withdraw(submission: Submission, actor: User) -> None:
+    claimant = submission.claimed_by_id
+    transition(submission, "draft", actor, "Withdrawn from review by the submitter")
+    if claimant and claimant != actor.id:
+        notify(claimant, f"{actor.name} withdrew “{submission.item.title}” from review.", f"/review/{submission.id}")
+
+
+def withdraw(submission: Submission, actor: User) -> None:
+    """Take a pending submission back out of the queue; it becomes a draft again."""
+    if submission.state != "pending":
+        raise InvalidTransition("Only a submission waiting for review can be withdrawn.")
+    _withdraw(submission, actor)
+    db.session.commit()
+
+
+def redact_on_request(submission: Submission, reviewer: User, text: str) -> int:
+    """A reviewer removes a piece of text everywhere it shows for this item, current content included."""
+    value = text.strip()
+    if len(value) < redaction.MIN_LENGTH:
+        raise InvalidTransition(f"Give at least {redaction.MIN_LENGTH} characters to redact.")
+    changed = redaction.redact(submission, {value})
+    if changed or value not in snapshot(submission.item):
+        _event(submission, "redacted", reviewer, "Redacted on request")
+    db.session.commit()
+    return changed
+
+
+def edit_text(submission: Submission, reviewer: User, title: str, summary: str, body: str) -> None:
+    """A reviewer tidies a pending job aid's title, summary and body before deciding (e.g. a harvested draft)."""
+    if submission.state != "pending":
+        raise InvalidTransition("Only a submission waiting for review can be edited by its reviewer.")
+    if not title.strip():
+        raise InvalidTransition("The title cannot be empty.")
+    item = submission.item
+    item.title, item.summary = title.strip()[:200], summary.strip()[:500]
+    if item.type == "job_aid":
+        item.body = body
+    number = len(submission.versions) + 1
+    submission.versions.append(SubmissionVersion(number=number, snapshot=snapshot(item), author_id=reviewer.id,
+                                                 created_at=utcnow()))
+    item.version = number
+    findings = screen_fields(_fields(item), current_app.config.get("SCREENING_PHONE_REGION", "US"))
+    submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
+    _event(submission, "edited", reviewer, f"Version {number}")
+    if reviewer.id != submission.submitter_id:
+        notify(submission.submitter_id, f"{reviewer.name} edited “{item.title}” during review.", f"/submissions/{submission.id}")
+    db.session.commit()
 
 
 def claim(submission: Submission, reviewer: User) -> None:
@@ -432,6 +522,7 @@ class QueueFilters:
     flagged: str | None = None  # "yes" / "no"
     overdue: bool = False
     sort: str = "oldest"
+    ai: str | None = None  # "yes": AI-assisted or generated; "no": made without AI
 
 
 def parse_queue_filters(args) -> QueueFilters:
@@ -441,7 +532,7 @@ def parse_queue_filters(args) -> QueueFilters:
         department=int(dept) if dept.isdigit() else None,
         type=args.get("type") if args.get("type") in ITEM_TYPES else None,
         flagged=args.get("flagged") if args.get("flagged") in {"yes", "no"} else None,
-        overdue=args.get("overdue") == "1",
+        overdue=args.get("overdue") == "1", ai=args.get("ai") if args.get("ai") in {"yes", "no"} else None,
         sort=args.get("sort") if args.get("sort") in QUEUE_SORTS else "oldest",
     )
 
@@ -469,6 +560,9 @@ def queue(user: User, filters: QueueFilters, sla_days: int, now: datetime | None
         query = query.where(Submission.flag_count == 0)
     if filters.overdue:
         query = query.where(Submission.submitted_at < overdue_cutoff(now or utcnow(), sla_days))
+    if filters.ai:
+        made_with_ai = Item.ai_use != "none"
+        query = query.where(Submission.item.has(made_with_ai if filters.ai == "yes" else ~made_with_ai))
     order = {
         "oldest": (Submission.submitted_at.asc(), Submission.id),
         "newest": (Submission.submitted_at.desc(), Submission.id.desc()),

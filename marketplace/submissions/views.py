@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.htmx import render, render_fragment, see_other
+from marketplace.lifecycle import similar
 from marketplace.policy import can, require
 from marketplace.submissions import services, uploads
 from marketplace.submissions.forms import (
@@ -14,6 +15,8 @@ from marketplace.submissions.forms import (
     CommentForm,
     DecisionForm,
     PreviewForm,
+    RedactForm,
+    ReviewerEditForm,
     SubmissionForm,
     TermForm,
     TrustedForm,
@@ -42,6 +45,11 @@ def _nav_helpers() -> dict:
 # Submitting ---------------------------------------------------------------------------
 
 
+def form_with_choices(**kwargs) -> SubmissionForm:
+    """The submission form with its select options filled in."""
+    return _form(**kwargs)
+
+
 def _form(**kwargs) -> SubmissionForm:
     form = SubmissionForm(**kwargs)
     for name, options in services.choices().items():
@@ -49,14 +57,14 @@ def _form(**kwargs) -> SubmissionForm:
     return form
 
 
-def _prefill(submission) -> dict:
-    item = submission.item
+def prefill_item(item, department_id) -> dict:
+    """Form values from an item (editing a published one starts from what is live)."""
     return {
         "type": item.type, "title": item.title, "summary": item.summary, "moment_id": item.moment_id,
-        "department_id": submission.department_id, "kpi_ids": [k.id for k in item.kpis],
+        "department_id": department_id, "kpi_ids": [k.id for k in item.kpis],
         "skill_ids": [s.id for s in item.skills], "body": item.body, "transcript": item.transcript,
         "steps": "\n".join(step.text for step in item.steps),
-        "captions": "\n".join(image.caption for image in item.images),
+        "captions": "\n".join(image.caption for image in item.images), "ai_use": item.ai_use,
     }
 
 
@@ -65,35 +73,48 @@ def _data(form: SubmissionForm) -> services.SubmissionData:
         type=form.type.data, title=form.title.data, summary=form.summary.data or "", moment_id=form.moment_id.data,
         department_id=form.department_id.data, kpi_ids=form.kpi_ids.data or [], skill_ids=form.skill_ids.data or [],
         body=form.body.data or "", steps=form.step_lines, transcript=form.transcript.data or "",
-        captions=form.caption_lines,
+        captions=form.caption_lines, ai_use=form.ai_use.data or "none",
     )
 
 
-def _form_page(form, submission=None, status: int = 200, findings=None) -> Response:
+def _form_page(form, submission=None, status: int = 200, findings=None, live=None) -> Response:
     cfg = current_app.config
     return render(
-        "submissions/submit.html", "submissions/_form.html", status=status, form=form, submission=submission,
+        "submissions/submit.html", "submissions/_form.html", status=status, form=form, submission=submission, live=live,
+        similar=similar.for_text(f"{form.title.data or ''} {form.summary.data or ''}", current_user,
+                                 exclude=[x.item_id for x in [submission] if x] + [x.id for x in [live] if x]),
         findings=findings if findings is not None else (submission.findings if submission else []),
         limits={"mb": cfg["SUBMISSION_MAX_UPLOAD_MB"], "minutes": cfg["SUBMISSION_MAX_VIDEO_SECONDS"] / 60,
                 "megapixels": cfg["SUBMISSION_MAX_IMAGE_PIXELS"] / 1e6, "images": cfg["SUBMISSION_MAX_IMAGES"]},
     )
 
 
-def _save(form: SubmissionForm, submission=None) -> Response:
-    """Validate, run the pipeline and save; re-render with 422 (or the pipeline's 4xx) on problems."""
-    current = len(submission.item.images) if submission else 0
-    has_media = bool(submission and (submission.item.media_id or current))
+def form_page(form, live=None) -> Response:
+    """The submit form page (for a published item's edit when `live` is given)."""
+    return _form_page(form, None, live=live)
+
+
+def save_form(form: SubmissionForm, submission=None, live=None) -> Response:
+    """Validate, run the pipeline and save; re-render with 422 (or the pipeline's 4xx) on problems.
+
+    With `live` (a published item) the save opens an edit of it, reviewed before it replaces what is live.
+    """
+    shown = submission.item if submission else live
+    current = len(shown.images) if shown else 0
+    has_media = bool(shown and (shown.media_id or current))
     submitting = form.submitting()
     valid = form.validate() & form.check_captions(len(form.files) or current)  # & runs both: every error at once
     if not valid or (submitting and not form.validate_for_submit(has_media)):
-        return _form_page(form, submission, 422)
+        return _form_page(form, submission, 422, live=live)
     chosen = uploads.uploads_from(form.files) if form.type.data == "quick_learn" else []
     try:
+        if live is not None:
+            submission = services.start_edit(live, current_user, current_app.config)
         saved = services.save(current_user, _data(form), chosen, current_app.config, uploads.incoming_dir(),
                               submission=submission, submit=submitting)
     except MediaRejected as problem:
         form.file.errors.append(problem.message)
-        return _form_page(form, submission, problem.status)
+        return _form_page(form, None if live is not None else submission, problem.status, live=live)
     if saved.state == "approved":
         flash("Published: you are a trusted contributor and screening found nothing.", "success")
     elif submitting:
@@ -110,7 +131,7 @@ def new() -> Response:
     require("submit")
     form = _form()
     if request.method == "POST":
-        return _save(form)
+        return save_form(form)
     if current_user.department_id and not form.department_id.data:
         form.department_id.data = current_user.department_id
     return _form_page(form)
@@ -150,10 +171,12 @@ def detail(submission_id: int) -> Response:
 
 def _detail_context(submission) -> dict:
     sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
+    item = submission.item
     return {
-        "submission": submission, "item": submission.item, "changes": services.latest_changes(submission),
+        "submission": submission, "item": item, "changes": services.latest_changes(submission),
         "comment_form": CommentForm(), "action_form": ActionForm(), "decision_form": DecisionForm(),
-        "overdue": services.is_overdue(submission, sla),
+        "overdue": services.is_overdue(submission, sla), "redact_form": RedactForm(formdata=None),
+        "text_form": ReviewerEditForm(formdata=None, data={"title": item.title, "summary": item.summary, "body": item.body}),
     }
 
 
@@ -162,9 +185,9 @@ def _detail_context(submission) -> dict:
 def edit(submission_id: int) -> Response:
     """Finish a draft, or change and resubmit after a decision."""
     submission = _own(submission_id, "edit_submission")
-    form = _form(data=_prefill(submission)) if request.method == "GET" else _form()
+    form = _form(data=prefill_item(submission.item, submission.department_id)) if request.method == "GET" else _form()
     if request.method == "POST":
-        return _save(form, submission)
+        return save_form(form, submission)
     return _form_page(form, submission)
 
 
@@ -180,6 +203,21 @@ def submit(submission_id: int) -> Response:
         services.submit(submission, current_user, current_app.config)
     except services.InvalidTransition as problem:
         abort(409, problem)
+    return see_other(url_for("submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(submission_id: int) -> Response:
+    """Take a pending submission back out of the review queue (it becomes a draft)."""
+    submission = _own(submission_id, "edit_submission")
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        services.withdraw(submission, current_user)
+    except services.InvalidTransition as problem:
+        abort(409, problem)
+    flash("Withdrawn from review: it is a draft again. Submit it whenever you're ready.", "success")
     return see_other(url_for("submissions.detail", submission_id=submission.id))
 
 
@@ -254,7 +292,9 @@ def _reviewable(submission_id: int):
 def review_detail(submission_id: int) -> Response:
     """Review one submission: preview as published, findings, changes, timeline, decision."""
     submission = _reviewable(submission_id)
-    return render("review/detail.html", **_detail_context(submission))
+    item = submission.item
+    alike = similar.for_text(f"{item.title} {item.summary}", current_user, exclude=[item.id, item.revision_of_id])
+    return render("review/detail.html", similar=alike, **_detail_context(submission))
 
 
 @review_bp.route("/<int:submission_id>/claim", methods=["POST"])
@@ -305,6 +345,34 @@ def decide(submission_id: int) -> Response:
     services.decide(submission, current_user, form.decision.data, form.note.data or "")
     labels = {"approve": "Approved and published.", "reject": "Rejected.", "changes": "Changes requested."}
     flash(f"{labels[form.decision.data]} The submitter has been notified.", "success")
+    return see_other(url_for("review.detail", submission_id=submission.id))
+
+
+@review_bp.route("/<int:submission_id>/redact", methods=["POST"])
+@login_required
+def redact(submission_id: int) -> Response:
+    """Remove a piece of personal data everywhere it shows for this item (on the submitter's request)."""
+    submission = _reviewable(submission_id)
+    require("redact_submission", submission)
+    form = RedactForm()
+    if not form.validate():
+        return render("review/detail.html", status=422, **(_detail_context(submission) | {"redact_form": form}))
+    changed = services.redact_on_request(submission, current_user, form.text.data)
+    flash(f"Redacted in {changed} place{'s' if changed != 1 else ''}." if changed else "That text appears nowhere.", "success")
+    return see_other(url_for("review.detail", submission_id=submission.id))
+
+
+@review_bp.route("/<int:submission_id>/text", methods=["POST"])
+@login_required
+def edit_text(submission_id: int) -> Response:
+    """The reviewer tidies the title, summary and body before deciding (a harvested draft, say)."""
+    submission = _reviewable(submission_id)
+    require("decide_submission", submission)
+    form = ReviewerEditForm()
+    if not form.validate():
+        return render("review/detail.html", status=422, **(_detail_context(submission) | {"text_form": form}))
+    services.edit_text(submission, current_user, form.title.data, form.summary.data or "", form.body.data or "")
+    flash("Saved as a new version; the submitter has been told.", "success")
     return see_other(url_for("review.detail", submission_id=submission.id))
 
 

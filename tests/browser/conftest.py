@@ -20,12 +20,18 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 DEMO_PASSWORD = "demo-password"
+LIVE_ENV: dict[str, str] = {}  # the live server's environment, for journeys that run a CLI job (issue 10)
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def run_flask(*args: str) -> subprocess.CompletedProcess:
+    """Run a `flask` command against the live server's database (e.g. a scheduled job)."""
+    return _flask(LIVE_ENV, *args)
 
 
 def _flask(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -57,6 +63,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         "UPLOAD_DIR": str(home / "uploads"), "SEARCH_INDEX_DIR": str(home / "index"),
         "SESSION_COOKIE_SECURE": "0", "SEED_DEMO": "1",
     }
+    LIVE_ENV.update(env)
     for step in (("db", "upgrade"), ("seed", "--demo")):
         result = _flask(env, *step)
         assert result.returncode == 0, result.stderr

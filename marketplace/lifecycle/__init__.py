@@ -1,0 +1,1 @@
+"""The life of a published item: edits, retirement, freshness reviews and reminders."""

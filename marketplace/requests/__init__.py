@@ -1,0 +1,1 @@
+"""Action-mapping requests: demand anchored in performance, triaged on one board."""
