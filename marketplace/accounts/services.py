@@ -132,6 +132,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def deactivate_user(user: User, reason: RevokeReason = RevokeReason.DEACTIVATED) -> None:
     """Deactivate an account and sign it out everywhere (SCIM and admins both come here)."""
+    from marketplace.lifecycle.services import hand_over_orphans
+
     user.active = False
     db.session.commit()
     sessions.revoke_all(user, reason)
+    hand_over_orphans()  # their items go to the department's champions now, not at the next hourly run
