@@ -22,6 +22,14 @@ from marketplace.catalog.models import (
 from marketplace.changes.models import Change, FeedCursor  # noqa: F401  (registers the tables)
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.events.models import LearningEvent  # noqa: F401
+from marketplace.integrations.models import (  # noqa: F401  (registers the tables)
+    ChannelPreference,
+    ChannelRule,
+    ChatCapture,
+    ChatConnection,
+    Delivery,
+    InboundNonce,
+)
 from marketplace.jobs.models import JobRun  # noqa: F401
 from marketplace.notifications.models import Notification
 from marketplace.people.models import Endorsement
