@@ -65,6 +65,7 @@ class Receiver:
         self.script: deque[tuple[int, dict]] = deque()  # (status, headers) answers to give first
         self.down = False
         self.slack_users = {"ana@demo.test": "U0ANA"}
+        self.thread: list[dict] = []  # what conversations.replies answers
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,6 +77,8 @@ class Receiver:
                     email = self.path.split("email=", 1)[-1].replace("%40", "@")
                     user = receiver.slack_users.get(email)
                     self._json(200, {"ok": True, "user": {"id": user}} if user else {"ok": False, "error": "users_not_found"})
+                elif self.path.startswith("/api/conversations.replies"):
+                    self._json(200, {"ok": True, "messages": receiver.thread})
                 else:
                     self._json(404, {})
 

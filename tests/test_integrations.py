@@ -277,3 +277,62 @@ def test_a_kind_with_no_channel_is_refused_with_every_problem_listed(base, as_ro
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert page.count("needs at least one channel") == 5
+
+
+def _action(receiver, message_ts: str = "1700000000.000100") -> bytes:
+    import json
+
+    payload = {
+        "type": "message_action", "callback_id": "save_to_space", "team": {"domain": "acme"},
+        "channel": {"id": "C0SALES"}, "user": {"id": "U0ERIN"}, "response_url": receiver.url + "/slack/response",
+        "message": {"ts": message_ts, "text": "How do we handle refunds after 45 days?", "user": "U1"},
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+@pytest.mark.parametrize("chatham_house", [False, True])
+def test_a_chat_thread_is_saved_into_a_space_with_consent(app, base, chat, receiver, as_role, chatham_house):
+    from marketplace.spaces.models import Membership, Post, Thread
+
+    app.config["SLACK_RESPONSE_URL_PREFIXES"] = (receiver.url + "/slack/",)
+    db.session.add(ChatConnection(name="Bot", kind=ConnectionKind.SLACK_BOT, token="xoxb-test", channel="C1"))
+    space = Space(slug="refunds", name="Refund puzzles", visibility="members", chatham_house=chatham_house)
+    db.session.add_all([space, Membership(space=space, user=base.users["employee"], role="member", state="active")])
+    db.session.commit()
+    receiver.thread = [
+        {"ts": "1700000000.000100", "text": "How do we handle refunds after 45 days?", "user_profile": {"real_name": "Dana Seller"}},
+        {"ts": "1700000001.000100", "text": "Ask <@U123> in finance, then use form R-2.", "user_profile": {"real_name": "Sam Finance"}},
+    ]
+    try:
+        body = _action(receiver)
+        client = as_role("employee")
+        assert client.post("/integrations/slack/actions", data=body, headers=_slack_headers(body)).status_code == 200
+        link, = [b["text"].split(": ", 1)[1] for b in receiver.bodies("/slack/response")]
+        path = link.split("127.0.0.1:5000", 1)[-1]
+        page = client.get(path)
+        assert page.status_code == 200 and "Sam Finance" in page.get_data(as_text=True)
+        refused = client.send(path, {"space_id": str(space.id), "title": ""})
+        assert refused.status_code == 422
+        problems = refused.get_data(as_text=True)
+        assert "Give the discussion a title" in problems and "agreed to it being saved" in problems
+        saved = client.send(path, {"space_id": str(space.id), "title": "Refunds after 45 days", "consent": "yes"})
+        assert saved.status_code == 303
+    finally:
+        app.config.pop("SLACK_RESPONSE_URL_PREFIXES")
+    thread = db.session.scalars(select(Thread).where(Thread.space_id == space.id)).one()
+    opening = db.session.scalars(select(Post).where(Post.thread_id == thread.id)).one()
+    assert "form R-2" in opening.body and "https://acme.slack.com/archives/C0SALES/p1700000000000100" in opening.body
+    assert "U123" not in opening.body
+    assert ("Sam Finance" in opening.body) is (not chatham_house)
+    assert client.get(path).status_code == 404, "a capture is saved once"
+
+
+def test_an_outsider_cannot_save_into_a_space_they_cannot_post_in(app, base, chat, receiver, as_role):
+    from marketplace.integrations.models import ChatCapture
+
+    private = Space(slug="board", name="Board only", visibility="private")
+    held = ChatCapture(token="t" * 30, messages=[{"author": "A", "text": "hi"}])
+    db.session.add_all([private, held])
+    db.session.commit()
+    response = as_role("employee").send("/integrations/captures/" + "t" * 30, {"space_id": str(private.id), "title": "x", "consent": "yes"})
+    assert response.status_code == 422 and "Board only" not in response.get_data(as_text=True)

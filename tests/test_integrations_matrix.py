@@ -28,6 +28,8 @@ INTEGRATION_ROUTES: dict[str, Route] = {
     "integrations.retry_delivery": Route(lambda b: "/admin/deliveries/999999/retry", {**admin_only, "admin": 404}, method="POST"),
     "integrations.channels": Route(lambda b: "/account/channels", signed_in()),
     "integrations.slack_command": Route(lambda b: "/integrations/slack/commands", unsigned, method="POST", data=lambda b: {"text": "x"}),
+    "integrations.slack_action": Route(lambda b: "/integrations/slack/actions", unsigned, method="POST"),
+    "integrations.capture_page": Route(lambda b: "/integrations/captures/no-such-token", {"anonymous": "login", **{r: 404 for r in ROLES[1:]}}),
     "integrations.teams_message": Route(lambda b: "/integrations/teams/messages", unsigned, method="POST"),
     "integrations.xapi_profile": Route(lambda b: "/xapi/profile", {role: OK for role in ROLES}, htmx_too=False),
 }

@@ -169,3 +169,16 @@ def teams_reply(result: Answer) -> dict:
     from marketplace.integrations.messages import teams_payload
 
     return {"type": "message", "text": result.card.heading, "attachments": teams_payload(result.card)["attachments"]}
+
+
+def action_payload(raw: str) -> dict:
+    """The JSON payload of a Slack interaction; refused when it is not an object."""
+    import json
+
+    try:
+        payload = json.loads(raw)
+    except ValueError as error:
+        raise Refused(400, "payload is not JSON") from error
+    if not isinstance(payload, dict):
+        raise Refused(400, "payload is not an object")
+    return payload

@@ -60,3 +60,16 @@ def clock_rules() -> None:
 def weekly_digest() -> None:
     """Mondays at 08:00 UTC: what helped most last week."""
     rules.weekly_digest()
+
+
+@jobs.durable("integrations.capture_link")
+def capture_link(response_url: str, token: str) -> None:
+    """Tell the person (only them) where to choose the space for the chat thread they saved."""
+    from marketplace.integrations import capture
+
+    saved = capture.by_token(token)
+    if saved is None or not inbound.allowed_response_url(response_url):
+        return
+    text = f"Choose the space and confirm consent to save this thread: {capture.link(saved)}"
+    body = {"response_type": "ephemeral", "text": text}
+    delivery.check_response(httpx.post(response_url, json=body, timeout=delivery.TIMEOUT))

@@ -9,12 +9,12 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.accounts.views import PUBLIC_ENDPOINTS
 from marketplace.extensions import csrf, db
 from marketplace.htmx import render, see_other
-from marketplace.integrations import admin, inbound, personal, profile
+from marketplace.integrations import admin, capture, inbound, personal, profile
 from marketplace.integrations.forms import EVENT_LABELS, KIND_LABELS, ConnectionForm, RuleForm
 from marketplace.policy import require
 
 bp = Blueprint("integrations", __name__)
-INBOUND = {"integrations.slack_command", "integrations.teams_message", "integrations.xapi_profile"}
+INBOUND = {"integrations.slack_command", "integrations.slack_action", "integrations.teams_message", "integrations.xapi_profile"}
 PUBLIC_ENDPOINTS |= INBOUND  # authenticated by signature (or public by design), not by a session
 
 
@@ -132,6 +132,39 @@ def slack_command() -> Response:
     if result is None:
         result = inbound.answer(question)
     return jsonify(inbound.slack_reply(result))
+
+
+@bp.post("/integrations/slack/actions")
+@csrf.exempt
+def slack_action() -> Response:
+    """The "Save to a space" message action: hold the thread and send the person a link to finish."""
+    body = _limited_body()
+    inbound.verify_slack(body, request.headers.get("X-Slack-Request-Timestamp", ""),
+                         request.headers.get("X-Slack-Signature", ""), current_app.config["SLACK_SIGNING_SECRET"])
+    payload = inbound.action_payload(request.form.get("payload", ""))
+    if payload.get("type") != "message_action" or payload.get("callback_id") != "save_to_space":
+        return Response("", status=200)  # other interactions are not ours to handle
+    capture.start_from_slack(payload)
+    return Response("", status=200)
+
+
+@bp.route("/integrations/captures/<token>", methods=["GET", "POST"])
+@login_required
+def capture_page(token: str) -> Response:
+    """Review a captured chat thread, choose a space and confirm consent."""
+    held = capture.by_token(token) or abort(404)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            space_id = request.form.get("space_id", type=int)
+            thread = capture.save(held, current_user, space_id, request.form.get("title", ""), request.form.get("consent") == "yes")
+        except capture.CaptureProblem as error:
+            problems = error.problems
+        else:
+            flash("Saved into the space.", "success")
+            return see_other(f"/spaces/{thread.space.slug}/threads/{thread.id}")
+    return render("integrations/capture.html", status=422 if problems else 200, held=held, problems=problems,
+                  spaces=capture.spaces_for(current_user), form=request.form)
 
 
 @bp.post("/integrations/teams/messages")
