@@ -37,30 +37,32 @@ class Lrs:
         return found
 
 
-@pytest.fixture(scope="session")
-def lrs(tmp_path_factory):
-    """Start Ralph once for the session (skipped, with the reason, when scripts/ensure-lrs has not run)."""
-    if not (LRS_BIN / "uvicorn").exists():
-        pytest.skip("the Ralph LRS is not installed: run scripts/ensure-lrs (make test does)")
-    home = tmp_path_factory.mktemp("lrs")
+def start_lrs(home: Path) -> tuple[subprocess.Popen, str]:
+    """Start Ralph (filesystem backend) under `home` on a free loopback port; return it and its xAPI URL."""
     env = {**os.environ, "RALPH_APP_DIR": str(home / "app"), "RALPH_AUTH_FILE": str(home / "auth.json"),
            "RALPH_RUNSERVER_BACKEND": "fs", "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(home / "data")}
     subprocess.run([str(LRS_BIN / "ralph"), "auth", "-u", USER, "-p", PASSWORD, "-s", "all",
                     "-A", USER, AUTHORITY_HOME, "-w"], env=env, check=True, capture_output=True)
     port = _free_port()
-    server = subprocess.Popen([str(LRS_BIN / "uvicorn"), "ralph.api:app", "--host", "127.0.0.1", "--port", str(port)],
+    server = subprocess.Popen([str(LRS_BIN / "python"), str(ROOT / "tests" / "ralph_server.py"), str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("w"))
-    url = f"http://127.0.0.1:{port}/xAPI"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/__heartbeat__", timeout=1).status_code < 500:
-                break
+                return server, f"http://127.0.0.1:{port}/xAPI"
         except httpx.HTTPError:
             time.sleep(0.2)
-    else:
-        server.kill()
-        raise RuntimeError("Ralph did not start: " + (home / "server.log").read_text()[-2000:])
+    server.kill()
+    raise RuntimeError("Ralph did not start: " + (home / "server.log").read_text()[-2000:])
+
+
+@pytest.fixture(scope="session")
+def lrs(tmp_path_factory):
+    """Start Ralph once for the session (skipped, with the reason, when scripts/ensure-lrs has not run)."""
+    if not (LRS_BIN / "uvicorn").exists():
+        pytest.skip("the Ralph LRS is not installed: run scripts/ensure-lrs (make test does)")
+    server, url = start_lrs(tmp_path_factory.mktemp("lrs"))
     yield Lrs(url)
     server.terminate()
     server.wait(10)

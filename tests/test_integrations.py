@@ -336,3 +336,33 @@ def test_an_outsider_cannot_save_into_a_space_they_cannot_post_in(app, base, cha
     db.session.commit()
     response = as_role("employee").send("/integrations/captures/" + "t" * 30, {"space_id": str(private.id), "title": "x", "consent": "yes"})
     assert response.status_code == 422 and "Board only" not in response.get_data(as_text=True)
+
+
+def test_clock_rules_announce_unanswered_questions_overdue_reviews_and_a_weekly_digest(app, base, chat, receiver):
+    from marketplace.catalog.models import HelpfulVote
+    from marketplace.spaces.models import Post, Thread
+    from marketplace.submissions.models import Submission
+
+    slack = chat[0]
+    for event in (RuleEvent.QUESTION_UNANSWERED, RuleEvent.REVIEW_OVERDUE, RuleEvent.WEEKLY_DIGEST):
+        _rule(slack, event, hours=4)
+    space = Space(slug="q", name="Quotes", visibility="open")
+    old = utcnow() - timedelta(hours=5)
+    stuck = Thread(space=space, kind="question", title="Who approves discounts over 20%?", created_at=old,
+                   posts=[Post(is_opening=True, body="?", created_at=old)])
+    fresh = Thread(space=space, kind="question", title="Fresh question", posts=[Post(is_opening=True, body="?")])
+    answered = Thread(space=space, kind="question", title="Answered one", created_at=old,
+                      posts=[Post(is_opening=True, body="?"), Post(body="Your manager.")])
+    waiting = Submission(item=base.draft, submitter=base.users["employee"], department=base.sales, state="pending",
+                         submitted_at=utcnow() - timedelta(days=10))
+    db.session.add_all([space, stuck, fresh, answered, waiting,
+                        HelpfulVote(user_id=base.users["employee"].id, item_id=base.job_aid.id, helpful=True)])
+    db.session.commit()
+    assert rules.unanswered_questions() == 1
+    assert rules.overdue_reviews(app.config["REVIEW_SLA_WORKING_DAYS"]) == 1
+    assert rules.weekly_digest() == 1
+    assert rules.unanswered_questions() == rules.overdue_reviews(3) == rules.weekly_digest() == 0, "each only once"
+    texts = [b["text"] for b in receiver.bodies("/slack")]
+    assert any("Who approves discounts" in t for t in texts) and not any("Fresh question" in t or "Answered one" in t for t in texts)
+    assert any("Review overdue: Unreleased pricing change" in t for t in texts)
+    assert any("What helped this week" in t and "Expense claim rejected" in t for t in texts)

@@ -15,7 +15,6 @@ from marketplace import changes
 from marketplace.catalog.models import HelpfulVote, Item, item_kpis
 from marketplace.changes.models import Change, FeedCursor
 from marketplace.curation.models import CollectionEntry
-from marketplace.events.models import LearningEvent
 from marketplace.extensions import db
 from marketplace.integrations import delivery, xapi
 from marketplace.integrations.messages import Card, absolute, item_lines
@@ -76,14 +75,11 @@ def follow_feed() -> int:
 
 def _apply(batch: list[Change]) -> None:
     rules = _active_rules()
-    statements = False
+    events = [int(c.entity_id) for c in batch if c.topic == "learning_event"]
     for change in batch:
-        if change.topic == "learning_event":
-            event = db.session.get(LearningEvent, int(change.entity_id))
-            statements |= bool(event is not None and xapi.enabled() and xapi.queue_statement(event))
-        else:
+        if change.topic != "learning_event":
             _announce(change, rules.get(RuleEvent(change.topic), []))
-    if statements:
+    if events and xapi.enabled() and xapi.queue_statements(events):
         xapi.schedule_send()
 
 

@@ -65,21 +65,21 @@ def statement_id(event_id: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{current_app.config['PUBLIC_BASE_URL']}/events/{event_id}"))
 
 
-def statement_for(event: LearningEvent) -> dict:
-    """The xAPI statement for a learning event."""
+def statement_for(event: LearningEvent, described: tuple[str, str, dict] | None = None) -> dict:
+    """The xAPI statement for a learning event (`described`: its object's name, path and extensions)."""
     _adl, display = VERBS[event.verb]
     return {
         "id": statement_id(event.id),
         "actor": {"objectType": "Agent", "account": {"homePage": current_app.config["XAPI_HOME_PAGE"], "name": str(event.actor_id)}},
         "verb": {"id": verb_iri(event.verb), "display": {"en-US": display}},
-        "object": _activity(event),
+        "object": _activity(event, described or _describe(event)),
         "timestamp": event.occurred_at.isoformat(timespec="milliseconds") + "Z",
         "context": {"platform": "the marketplace", "language": "en"},
     }
 
 
-def _activity(event: LearningEvent) -> dict:
-    name, path, extensions = _describe(event)
+def _activity(event: LearningEvent, described: tuple[str, str, dict]) -> dict:
+    name, path, extensions = described
     definition: dict = {"name": {"en-US": name[:200]}, "type": iri(f"activities/{event.object_type.value}")}
     if extensions:
         definition["extensions"] = {iri(f"extensions/{EXTENSIONS[k]}"): v for k, v in extensions.items()}
@@ -98,15 +98,25 @@ def _describe(event: LearningEvent) -> tuple[str, str, dict]:
     return event.object_ref or event.object_type.value, f"/xapi/objects/{event.object_type.value}/{event.object_id}", {}
 
 
-def queue_statement(event: LearningEvent) -> Delivery | None:
-    """Queue the statement for one learning event (idempotent: one delivery per event)."""
-    key = f"xapi:event:{event.id}"
-    if event.actor_id is None or db.session.scalar(select(Delivery.id).where(Delivery.dedupe_key == key)):
-        return None
-    delivery = Delivery(kind=DeliveryKind.XAPI, dedupe_key=key, user_id=event.actor_id, summary=event.verb.value,
-                        payload=statement_for(event))
-    db.session.add(delivery)
-    return delivery
+def queue_statements(event_ids: list[int]) -> int:
+    """Queue the statements for these learning events (idempotent: one delivery per event); return how many."""
+    keys = {event_id: f"xapi:event:{event_id}" for event_id in event_ids}
+    done = set(db.session.scalars(select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_(list(keys.values())))))
+    wanted = [i for i, key in keys.items() if key not in done]
+    if not wanted:
+        return 0
+    described: dict[tuple, tuple[str, str, dict]] = {}  # many events share an object: describe it once
+    queued = 0
+    for event in db.session.scalars(select(LearningEvent).where(LearningEvent.id.in_(wanted))):
+        if event.actor_id is None:
+            continue
+        about = (event.object_type, event.object_id, event.context.get("thread_id"))
+        if about not in described:
+            described[about] = _describe(event)
+        db.session.add(Delivery(kind=DeliveryKind.XAPI, dedupe_key=keys[event.id], user_id=event.actor_id,
+                                summary=event.verb.value, payload=statement_for(event, described[about])))
+        queued += 1
+    return queued
 
 
 def schedule_send() -> None:
