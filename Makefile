@@ -50,6 +50,7 @@ lint: install
 
 test: install
 	scripts/ensure-test-system
+	scripts/ensure-lrs
 	$(BIN)/python -m pytest -q
 	MARKETPLACE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
 
@@ -63,4 +64,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) static/vendor node_modules instance search_index/*
+	rm -rf $(VENV) .lrs-venv static/vendor node_modules instance search_index/*

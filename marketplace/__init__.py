@@ -47,6 +47,7 @@ def _init_shared_mechanisms(app: Flask) -> None:
     from marketplace.jobs.cli import jobs_cli
 
     events.install()
+    _init_integrations()
     jobs.configure(app)
     app.cli.add_command(jobs_cli)
 
@@ -63,6 +64,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
+
+
+def _init_integrations() -> None:
+    """Chat and xAPI: what goes on the feed, and personal notifications fanned out to e-mail and chat."""
+    from marketplace.integrations import personal, rules
+    from marketplace.notifications.services import add_channel
+
+    rules.install()
+    add_channel(personal.route_notification)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -100,3 +110,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(lifecycle_bp)
     app.register_blueprint(requests_bp)
+    from marketplace.integrations.views import bp as integrations_bp
+
+    app.register_blueprint(integrations_bp)

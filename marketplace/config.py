@@ -61,6 +61,18 @@ def from_environment() -> dict:
             "quick_learn": _env_int("FRESHNESS_DAYS_QUICK_LEARN", 365),
         },
         "FRESHNESS_REMIND_DAYS": _env_int("FRESHNESS_REMIND_DAYS", 14),
+        # Integrations (Slack, Teams, xAPI): links in messages and statements start with PUBLIC_BASE_URL.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "SLACK_SIGNING_SECRET": os.environ.get("SLACK_SIGNING_SECRET", ""),
+        "SLACK_API_BASE": os.environ.get("SLACK_API_BASE", "https://slack.com/api"),
+        "SLACK_COMMAND_BUDGET_SECONDS": float(os.environ.get("SLACK_COMMAND_BUDGET_SECONDS", "2.0")),
+        "TEAMS_SECURITY_TOKEN": os.environ.get("TEAMS_SECURITY_TOKEN", ""),
+        "INBOUND_MAX_BYTES": _env_int("INBOUND_MAX_BYTES", 64 * 1024),
+        "XAPI_LRS_URL": os.environ.get("XAPI_LRS_URL", ""),
+        "XAPI_LRS_USERNAME": os.environ.get("XAPI_LRS_USERNAME", ""),
+        "XAPI_LRS_PASSWORD": os.environ.get("XAPI_LRS_PASSWORD", ""),
+        "XAPI_VERSION": os.environ.get("XAPI_VERSION", "1.0.3"),
+        "XAPI_HOME_PAGE": os.environ.get("XAPI_HOME_PAGE", "https://example.com"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         # Sessions (issue 13): idle and absolute lifetimes; HSTS outside development.

@@ -24,6 +24,14 @@ from marketplace.catalog.models import (
 from marketplace.changes.models import Change, FeedCursor  # noqa: F401  (registers the tables)
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.events.models import LearningEvent  # noqa: F401
+from marketplace.integrations.models import (  # noqa: F401  (registers the tables)
+    ChannelPreference,
+    ChannelRule,
+    ChatCapture,
+    ChatConnection,
+    Delivery,
+    InboundNonce,
+)
 from marketplace.jobs.models import JobRun  # noqa: F401
 from marketplace.lifecycle.models import ReviewReminder  # noqa: F401  (registers the table)
 from marketplace.notifications.models import Notification

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.timeutil import utcnow
 
+# Other channels (e-mail, chat) register here; each returns whether the person still wants it in-app.
+_channels: list[Callable[[int, str, str, str], bool]] = []
 
-def notify(user_id: int, text: str, link: str = "") -> Notification:
-    """Add (not commit) a notification, so it lands in the same transaction as its cause."""
+
+def add_channel(route: Callable[[int, str, str, str], bool]) -> None:
+    """Register `route(user_id, event, text, link) -> keep_in_app` for every notification."""
+    if route not in _channels:
+        _channels.append(route)
+
+
+def notify(user_id: int, text: str, link: str = "", event: str = "general") -> Notification:
+    """Add (not commit) a notification, so it lands in the same transaction as its cause.
+
+    `event` names the kind ("mention", "review", ...) so people can route each kind to
+    in-app, e-mail or chat (see marketplace.integrations.personal).
+    """
     note = Notification(user_id=user_id, text=text[:500], link=link[:500])
-    db.session.add(note)
+    keep = all([route(user_id, event, text, link) for route in _channels])
+    if keep:
+        db.session.add(note)
     return note
 
 
