@@ -123,4 +123,5 @@ def as_role(app, base):
     return sign_in
 
 
+from tests.scim_fixtures import live_server, scim_token  # noqa: E402,F401  (provisioning fixtures, shared)
 from tests.search_fixtures import demo, indexed, search_index  # noqa: E402,F401  (search fixtures, shared)
