@@ -54,6 +54,9 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "marketplace@localhost"),
+        # Privacy: how long an export's link works, how long an erasure waits (and can be cancelled).
+        "PRIVACY_EXPORT_HOURS": _env_int("PRIVACY_EXPORT_HOURS", 72),
+        "PRIVACY_ERASURE_COOL_OFF_DAYS": _env_int("PRIVACY_ERASURE_COOL_OFF_DAYS", 7),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
     }

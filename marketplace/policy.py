@@ -13,6 +13,8 @@ HIDDEN_ON_DENIAL = {"view_item", "view_collection", "view_media"}
 HIDDEN_ON_DENIAL |= {"view_space", "answer_invitation"}
 # Submissions: drafts, pending and rejected work must look absent to outsiders.
 HIDDEN_ON_DENIAL |= {"view_submission", "review_submission"}
+# Privacy: someone else's export must look absent.
+HIDDEN_ON_DENIAL |= {"download_export"}
 
 
 def _signed_in(user: Any) -> bool:
@@ -45,6 +47,10 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return _staff(user) or user.is_champion
     if action == "admin_users":
         return user.is_admin
+    if action == "manage_privacy":  # export or erase `target` (a user): themselves, or an admin for them
+        return target is not None and (target.id == user.id or user.is_admin)
+    if action == "download_export":  # the person, or the admin who asked for it
+        return user.id in (target.user_id, target.requested_by_id)
     if action == "view_media":
         # A file no item shows (left by an interrupted edit, say) is for staff to inspect, nobody else.
         return _signed_in(user) and _staff(user) if target is None else can(user, "view_item", target)

@@ -1,0 +1,24 @@
+"""Forms on the "Your data" page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField
+from wtforms.validators import DataRequired
+
+from marketplace.privacy.models import Treatment
+
+TREATMENTS = [
+    (Treatment.ANONYMISE.value, "Anonymise: keep it, attributed to “a former colleague”"),
+    (Treatment.DELETE.value, "Delete: posts become “removed”, unpublished work is deleted"),
+]
+
+
+class ErasureForm(FlaskForm):
+    posts = RadioField("Threads, posts and answers in spaces", choices=TREATMENTS, default=Treatment.ANONYMISE.value)
+    work = RadioField("Catalog items, submissions and uploaded files", choices=TREATMENTS, default=Treatment.ANONYMISE.value)
+    confirm = BooleanField("I understand that after the cool-off this cannot be undone", validators=[DataRequired("Tick the box to confirm.")])
+
+
+class ExportForm(FlaskForm):
+    """Only the CSRF token: asking for an export needs no input."""
