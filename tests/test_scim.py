@@ -163,3 +163,24 @@ def test_groups_grant_and_withdraw_mapped_roles(client, base, scim_token):
     services.remove_mapping(mapping)
     db.session.commit()
     assert db.session.get(User, user.id).champion_of == []
+
+
+def test_the_admin_page_shows_a_new_token_once_and_revokes_it(as_role, base):
+    admin = as_role("admin")
+    created = admin.send("/admin/provisioning/tokens", {"token-label": "Entra ID production"})
+    assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
+    plain = created.get_data(as_text=True).split('id="plain-token" readonly value="')[1].split('"')[0]
+    assert plain.startswith("scim_")
+    assert admin.get("/scim/v2/Users").status_code == 401  # the admin's session is no SCIM credential
+    assert admin.get("/scim/v2/Users", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    assert plain not in admin.get("/admin/provisioning").get_data(as_text=True)
+    token = services.tokens()[0]
+    assert admin.send(f"/admin/provisioning/tokens/{token.id}/revoke").status_code == 303
+    assert admin.get("/scim/v2/Users", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+
+
+def test_a_champion_mapping_needs_a_department_and_every_problem_is_listed(as_role, base):
+    response = as_role("admin").send("/admin/provisioning/mappings", {"mapping-group_name": "Champs", "mapping-role": "champion", "mapping-department_id": "0"})
+    assert response.status_code == 422 and "choose one" in response.get_data(as_text=True)
+    empty = as_role("admin").send("/admin/provisioning/mappings", {"mapping-group_name": "", "mapping-role": "leader"})
+    assert empty.status_code == 422 and services.mappings() == []

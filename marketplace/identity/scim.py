@@ -24,6 +24,7 @@ from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import csrf, db
 from marketplace.identity import scim_models, services
@@ -127,7 +128,10 @@ class DatabaseStorage(ScimStorage):
             raise UniquenessException(detail=f"{key!r} is already provisioned")
         row.key, row.external_id, row.document = key[:255], (document.get("externalId") or None), document
         db.session.add(row)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # a concurrent request took the name between check and write
+            raise UniquenessException(detail=f"{key!r} is already provisioned") from error
         if row.kind == ResourceKind.USER:
             self._drive_user(row, document)
         else:

@@ -8,15 +8,14 @@ from wtforms.validators import DataRequired
 
 from marketplace.privacy.models import Treatment
 
-TREATMENTS = [
-    (Treatment.ANONYMISE.value, "Anonymise: keep it, attributed to “a former colleague”"),
-    (Treatment.DELETE.value, "Delete: posts become “removed”, unpublished work is deleted"),
-]
+ANONYMISE = (Treatment.ANONYMISE.value, "Anonymise: keep it, attributed to “a former colleague”")
+POSTS = [ANONYMISE, (Treatment.DELETE.value, "Delete: posts become “removed”; threads only you wrote are deleted")]
+WORK = [ANONYMISE, (Treatment.DELETE.value, "Delete unpublished work and its files; published items stay, attributed to “a former colleague”")]
 
 
 class ErasureForm(FlaskForm):
-    posts = RadioField("Threads, posts and answers in spaces", choices=TREATMENTS, default=Treatment.ANONYMISE.value)
-    work = RadioField("Catalog items, submissions and uploaded files", choices=TREATMENTS, default=Treatment.ANONYMISE.value)
+    posts = RadioField("Threads, posts and answers in spaces", choices=POSTS, default=Treatment.ANONYMISE.value)
+    work = RadioField("Catalog items, submissions and uploaded files", choices=WORK, default=Treatment.ANONYMISE.value)
     confirm = BooleanField("I understand that after the cool-off this cannot be undone", validators=[DataRequired("Tick the box to confirm.")])
 
 
