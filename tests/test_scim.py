@@ -78,6 +78,9 @@ def test_provisioning_creates_the_account_with_department_and_drops_unknown_attr
     assert user.department.name == "Field Marketing"
     row = db.session.get(ScimResource, created["id"])
     assert "phoneNumbers" not in row.document and row.user_id == user.id
+    assert user.password_hash.startswith("!")  # no password sign-in: they come through the IdP
+    for guess in ("", "!", user.password_hash, user.password_hash[1:]):
+        assert client.login("nia.leaver@test.example", guess).status_code != 303
     assert created[ENTERPRISE]["department"] == "Field Marketing"
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Department, User, champion_departments
-from marketplace.accounts.services import hash_password, normalise_email
+from marketplace.accounts.services import normalise_email
 from marketplace.catalog.models import Item
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
@@ -77,6 +77,14 @@ class Person:
     active: bool
 
 
+def unusable_password() -> str:
+    """A password hash nothing matches ("!" locks it, as in /etc/shadow): provisioned people sign in via the IdP.
+
+    Not a hash of a random secret: scrypt costs half a second per provisioned person.
+    """
+    return "!" + secrets.token_hex(16)
+
+
 def department_named(name: str | None) -> Department | None:
     """The department with this name (any case), created when the IdP names a new one."""
     name = (name or "").strip()[:120]
@@ -99,8 +107,7 @@ def provision(person: Person, user: User | None = None) -> User:
     elif clash is not None and clash is not user:
         raise ProvisioningError(f"{email} already belongs to another provisioned user.")
     if user is None:
-        # No usable password: people provisioned by the IdP sign in through it.
-        user = User(email=email, name="", password_hash=hash_password(secrets.token_urlsafe(32)))
+        user = User(email=email, name="", password_hash=unusable_password())
         db.session.add(user)
     user.email, user.name = email, (person.name or email).strip()[:120]
     department = department_named(person.department)

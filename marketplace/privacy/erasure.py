@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import String, cast, delete, or_, select, update
 
 from marketplace.accounts.models import User
-from marketplace.accounts.services import hash_password
 from marketplace.catalog.models import Item, ItemImage, MediaFile
 from marketplace.extensions import db
+from marketplace.identity.services import unusable_password
 from marketplace.jobs.models import JobRun
 from marketplace.mail.services import mail_subject
 from marketplace.media.services import path_for
@@ -37,7 +36,7 @@ def placeholder() -> User:
     former = db.session.scalar(select(User).where(User.email == PLACEHOLDER_EMAIL))
     if former is None:
         former = User(email=PLACEHOLDER_EMAIL, name=PLACEHOLDER_NAME, active=False,
-                      password_hash=hash_password(secrets.token_urlsafe(32)))
+                      password_hash=unusable_password())
         db.session.add(former)
         db.session.flush()
     return former
