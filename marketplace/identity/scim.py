@@ -26,6 +26,7 @@ from scim2_server.utils import parametrize
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts.models import User
 from marketplace.extensions import csrf, db
 from marketplace.identity import scim_models, services
 from marketplace.identity.models import ResourceKind, ScimResource
@@ -94,7 +95,7 @@ class DatabaseStorage(ScimStorage):
         former = self._member_users(row)
         if row.kind == ResourceKind.USER and row.user_id is not None:
             # The account stays (inactive): erasure is a separate, deliberate request.
-            services.deprovision(db.session.get(services.User, row.user_id))
+            services.deprovision(db.session.get(User, row.user_id))
         db.session.delete(row)
         db.session.flush()
         services.sync_roles(former)
@@ -149,7 +150,7 @@ class DatabaseStorage(ScimStorage):
             department=(document.get(ENTERPRISE) or {}).get("department"),
             active=document.get("active", True) is not False,
         )
-        existing = db.session.get(services.User, row.user_id) if row.user_id else None
+        existing = db.session.get(User, row.user_id) if row.user_id else None
         try:
             user = services.provision(person, existing)
         except services.ProvisioningError as error:
