@@ -73,6 +73,9 @@ def from_environment() -> dict:
         "XAPI_LRS_PASSWORD": os.environ.get("XAPI_LRS_PASSWORD", ""),
         "XAPI_VERSION": os.environ.get("XAPI_VERSION", "1.0.3"),
         "XAPI_HOME_PAGE": os.environ.get("XAPI_HOME_PAGE", "https://example.com"),
+        # Privacy: how long an export's link works, how long an erasure waits (and can be cancelled).
+        "PRIVACY_EXPORT_HOURS": _env_int("PRIVACY_EXPORT_HOURS", 72),
+        "PRIVACY_ERASURE_COOL_OFF_DAYS": _env_int("PRIVACY_ERASURE_COOL_OFF_DAYS", 7),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         # Sessions (issue 13): idle and absolute lifetimes; HSTS outside development.

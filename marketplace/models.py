@@ -24,6 +24,7 @@ from marketplace.catalog.models import (
 from marketplace.changes.models import Change, FeedCursor  # noqa: F401  (registers the tables)
 from marketplace.curation.models import Collection, CollectionEntry
 from marketplace.events.models import LearningEvent  # noqa: F401
+from marketplace.identity.models import GroupMapping, ScimResource, ScimToken  # noqa: F401
 from marketplace.integrations.models import (  # noqa: F401  (registers the tables)
     ChannelPreference,
     ChannelRule,
@@ -36,6 +37,7 @@ from marketplace.jobs.models import JobRun  # noqa: F401
 from marketplace.lifecycle.models import ReviewReminder  # noqa: F401  (registers the table)
 from marketplace.notifications.models import Notification
 from marketplace.people.models import Endorsement
+from marketplace.privacy.models import AuditEntry, PrivacyRequest  # noqa: F401
 from marketplace.requests.models import ActionRequest, RequestEvent, RequestLink  # noqa: F401
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)
 from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread

@@ -15,6 +15,8 @@ HIDDEN_ON_DENIAL |= {"view_space", "answer_invitation"}
 HIDDEN_ON_DENIAL |= {"view_submission", "review_submission"}
 # Requests: someone else's request must look absent.
 HIDDEN_ON_DENIAL |= {"view_request"}
+# Privacy: someone else's export must look absent.
+HIDDEN_ON_DENIAL |= {"download_export"}
 
 
 def _signed_in(user: Any) -> bool:
@@ -49,6 +51,10 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return user.is_admin
     if action in {"manage_integrations", "choose_channels"}:  # chat tools and the LRS; personal channels
         return user.is_admin if action == "manage_integrations" else True
+    if action == "manage_privacy":  # export or erase `target` (a user): themselves, or an admin for them
+        return target is not None and (target.id == user.id or user.is_admin)
+    if action == "download_export":  # the person, or the admin who asked for it
+        return user.id in (target.user_id, target.requested_by_id)
     if action == "view_media":
         # A file no item shows (left by an interrupted edit, say) is for staff to inspect, nobody else.
         return _signed_in(user) and _staff(user) if target is None else can(user, "view_item", target)

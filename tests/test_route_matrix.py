@@ -137,6 +137,8 @@ def test_every_route_is_in_the_matrix(app):
         test_search_routes,
         test_submissions_matrix,
     )
+    from tests.test_identity_matrix import IDENTITY_ROUTES  # noqa: F401  (fills EXTRA_ROUTES)
+    from tests.test_privacy_matrix import PRIVACY_ROUTES  # noqa: F401  (fills EXTRA_ROUTES)
     from tests.test_spaces_routes import SPACE_ROUTES
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}

@@ -1,0 +1,1 @@
+"""Privacy: the personal-data registry, exports and erasure with a cool-off."""

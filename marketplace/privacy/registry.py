@@ -1,0 +1,142 @@
+"""THE registry of personal data: every column that points at a person or may hold personal data,
+and what export and erasure do with it. Export and erasure read only this list.
+
+Adding a table with personal data is one line per column, e.g. for server-side sessions:
+
+    Entry("sessions.user_id", Erase.DELETE),                 # rows about the person: exported, deleted
+    Entry("api_tokens.token_hash", Erase.WITH_ROW, export=False),  # secrets never leave
+    Entry("followups.asked_by_id", Erase.REASSIGN),          # their act on someone else's thing
+    Entry("requests.body", Erase.REDACT),                    # free text that may mention them
+
+tests/test_privacy_registry.py fails for any column that references users.id, or whose name
+suggests personal data, without an entry here (or in NOT_PERSONAL with a reason).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Erase(enum.StrEnum):
+    """What erasure does with a column."""
+
+    DELETE = "delete the rows where it is the person"
+    WITH_ROW = "goes with its row, deleted through another entry of the same table"
+    REASSIGN = "point it at the placeholder 'a former colleague' (the row stays)"
+    NULLIFY = "set it to NULL (the row stays)"
+    CONTENT = "their choice per content kind: anonymise (reassign) or delete"
+    REDACT = "replace the person's name and e-mail address in the text"
+    JOBS = "delete every job run about the person (subject user:<id>), pending mail included"
+
+
+class Kind(enum.StrEnum):
+    """Kinds of content a person chooses to anonymise or delete."""
+
+    POSTS = "posts"  # threads, posts and answers in spaces
+    WORK = "work"  # catalog items, submissions and their versions and files
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One column: `table.column`, its erasure, and whether export includes it."""
+
+    column: str
+    erase: Erase
+    export: bool = True
+    kind: Kind | None = None
+    # Rows of this table belong to the person through another table: "<fk column> -> <table.column>".
+    through: str | None = None
+
+    @property
+    def table(self) -> str:
+        return self.column.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.column.split(".", 1)[1]
+
+
+REGISTRY: tuple[Entry, ...] = (
+    # The person
+    Entry("users.id", Erase.DELETE),
+    Entry("users.email", Erase.WITH_ROW),
+    Entry("users.name", Erase.WITH_ROW),
+    Entry("users.bio", Erase.WITH_ROW),
+    Entry("users.password_hash", Erase.WITH_ROW, export=False),
+    Entry("user_skills.user_id", Erase.DELETE),
+    Entry("champion_departments.user_id", Erase.DELETE),
+    Entry("trusted_contributors.user_id", Erase.DELETE),
+    Entry("trusted_contributors.granted_by_id", Erase.NULLIFY),
+    Entry("endorsements.user_id", Erase.DELETE),  # received
+    Entry("endorsements.endorser_id", Erase.DELETE),  # given
+    # Using the catalog
+    Entry("checklist_ticks.user_id", Erase.DELETE),
+    Entry("helpful_votes.user_id", Erase.DELETE),
+    Entry("notifications.user_id", Erase.DELETE),
+    Entry("notifications.text", Erase.REDACT),  # others' notifications may name them
+    Entry("learning_events.actor_id", Erase.DELETE),
+    Entry("learning_events.context", Erase.WITH_ROW),
+    # Their work
+    Entry("items.owner_id", Erase.CONTENT, kind=Kind.WORK),
+    Entry("items.body", Erase.REDACT),
+    Entry("submissions.submitter_id", Erase.CONTENT, kind=Kind.WORK),
+    Entry("submission_versions.submission_id", Erase.WITH_ROW, through="submission_id -> submissions.submitter_id"),
+    Entry("submission_versions.author_id", Erase.CONTENT, kind=Kind.WORK),
+    Entry("submission_events.submission_id", Erase.WITH_ROW, through="submission_id -> submissions.submitter_id"),
+    Entry("media_files.owner_id", Erase.CONTENT, kind=Kind.WORK),
+    Entry("media_files.original_name", Erase.WITH_ROW),  # blanked when the file stays
+    Entry("collections.owner_id", Erase.REASSIGN),
+    # Reviewing others' work
+    Entry("submissions.claimed_by_id", Erase.NULLIFY),
+    Entry("submissions.decision_note", Erase.REDACT),
+    Entry("submission_events.actor_id", Erase.REASSIGN),
+    Entry("submission_events.text", Erase.REDACT),
+    Entry("confidential_terms.created_by_id", Erase.NULLIFY),
+    Entry("content_requests.created_by_id", Erase.NULLIFY),
+    Entry("content_requests.note", Erase.REDACT),
+    # Spaces
+    Entry("space_threads.author_id", Erase.CONTENT, kind=Kind.POSTS),
+    Entry("space_posts.author_id", Erase.CONTENT, kind=Kind.POSTS),
+    Entry("space_posts.body", Erase.REDACT),
+    Entry("space_posts.hidden_by_id", Erase.NULLIFY),
+    Entry("space_post_votes.user_id", Erase.DELETE),
+    Entry("space_memberships.user_id", Erase.DELETE),
+    Entry("space_memberships.invited_by_id", Erase.NULLIFY),
+    Entry("space_experiments.owner_id", Erase.NULLIFY),
+    Entry("spaces.created_by_id", Erase.NULLIFY),
+    # Identity, privacy and background jobs
+    Entry("scim_resources.user_id", Erase.DELETE),
+    Entry("scim_tokens.created_by_id", Erase.NULLIFY),
+    Entry("scim_tokens.token_hash", Erase.WITH_ROW, export=False),
+    Entry("privacy_requests.user_id", Erase.NULLIFY),
+    Entry("privacy_requests.requested_by_id", Erase.NULLIFY),
+    Entry("audit_entries.actor_id", Erase.NULLIFY),
+    Entry("job_runs.subject", Erase.JOBS, export=False),
+    Entry("job_runs.payload", Erase.REDACT, export=False),
+)
+
+# Columns whose names look personal but are not, with the reason.
+NOT_PERSONAL: dict[str, str] = {
+    "departments.name": "an organisational unit",
+    "moments.name": "a moment of need",
+    "skills.name": "a skill",
+    "kpis.name": "a business KPI",
+    "spaces.name": "a community space's title",
+    "job_runs.name": "the name of a job",
+    "scim_group_mappings.group_name": "an identity-provider group",
+    "media_files.storage_name": "a random server-generated file name",
+    "privacy_requests.file_name": "a random server-generated file name",
+    "checklist_steps.text": "catalog content, covered by items",
+    "audit_entries.note": "states that something ran, never what or whom",
+}
+
+
+def entries(erase: Erase | None = None, table: str | None = None) -> list[Entry]:
+    """Registry entries, optionally only those with one treatment or of one table."""
+    return [e for e in REGISTRY if (erase is None or e.erase == erase) and (table is None or e.table == table)]
+
+
+def covered() -> set[str]:
+    """Every `table.column` the registry or NOT_PERSONAL accounts for."""
+    return {e.column for e in REGISTRY} | set(NOT_PERSONAL)
