@@ -114,6 +114,25 @@ REGISTRY: tuple[Entry, ...] = (
     Entry("audit_entries.actor_id", Erase.NULLIFY),
     Entry("job_runs.subject", Erase.JOBS, export=False),
     Entry("job_runs.payload", Erase.REDACT, export=False),
+    # Sessions and sign-in identities (issue 13: accounts)
+    Entry("user_sessions.user_id", Erase.DELETE),
+    Entry("user_sessions.token_hash", Erase.WITH_ROW, export=False),
+    Entry("user_sessions.id_token", Erase.WITH_ROW, export=False),
+    Entry("user_identities.user_id", Erase.DELETE),
+    Entry("user_identities.subject", Erase.WITH_ROW),
+    # Requests board and freshness (issue 10)
+    Entry("action_requests.requester_id", Erase.REASSIGN),
+    Entry("action_requests.owner_id", Erase.NULLIFY),
+    Entry("action_request_events.actor_id", Erase.REASSIGN),
+    Entry("action_request_events.text", Erase.REDACT),
+    Entry("items.retired_by_id", Erase.NULLIFY),
+    Entry("items.last_verified_by_id", Erase.NULLIFY),
+    Entry("review_reminders.user_id", Erase.DELETE),
+    # Chat and xAPI (issue 14): their channel choices, deliveries about them, chats they captured
+    Entry("channel_preferences.user_id", Erase.DELETE),
+    Entry("deliveries.user_id", Erase.DELETE),
+    Entry("deliveries.payload", Erase.WITH_ROW),
+    Entry("chat_captures.requested_by_id", Erase.DELETE),
 )
 
 # Columns whose names look personal but are not, with the reason.
@@ -129,6 +148,10 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy_requests.file_name": "a random server-generated file name",
     "checklist_steps.text": "catalog content, covered by items",
     "audit_entries.note": "states that something ran, never what or whom",
+    "chat_connections.name": "a chat channel's name",
+    "chat_connections.token": "a chat bot's credential, not a person's",
+    "channel_preferences.email": "a yes/no choice of channel, not an address",
+    "chat_captures.token": "a random server-generated capture token",
 }
 
 
