@@ -129,7 +129,7 @@ def test_corrupt_index_shows_rebuilding(as_role, search_index):
     for path in generation.iterdir():
         if path.suffix in {".toc", ".seg"}:
             path.write_bytes(b"\x00garbage")
-    index_for(client.application)._close()  # as a freshly started worker would find it
+    index_for(client.application).release()  # as a freshly started worker would find it
     response = client.get("/search?q=expense")
     assert response.status_code == 503
     assert "Search is being rebuilt" in response.get_data(as_text=True)

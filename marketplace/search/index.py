@@ -87,10 +87,11 @@ class SearchIndex:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self._guard = threading.RLock()
-        self._index = None
-        self._name: str | None = None
-        self._searcher: Searcher | None = None
+        # Each thread reads through its own searcher: Whoosh readers share one file handle
+        # (seek, then read) and refresh() closes the readers it replaces, so a searcher
+        # used by two threads returns corrupt bytes or ReaderClosed mid-search.
+        self._local = threading.local()
+        self._bits_guard = threading.Lock()
         self._bits: OrderedDict[tuple, int] = OrderedDict()
 
     # -- locations -----------------------------------------------------------------
@@ -119,32 +120,43 @@ class SearchIndex:
     # -- reading -------------------------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """The shared searcher, refreshed when another process or a rebuild changed the index."""
-        with self._guard:
-            name = self.current_name()
-            if name is None:
-                self._close()
-                raise IndexUnavailable("no search index")
-            try:
-                if self._searcher is None or name != self._name:
-                    self._close()
-                    self._index = open_generation(self.root / name)
-                    self._name = name
-                    self._searcher = self._index.searcher()
-                else:
-                    self._searcher = self._searcher.refresh()
-            except Exception as error:  # noqa: BLE001 - any damage means "rebuild", never a 500
-                log.warning("search index unreadable: %r", error)
-                self._close()
-                raise IndexUnavailable(str(error)) from error
-            return self._searcher
+        """This thread's searcher on the live generation, reopened when a write or a rebuild changed it.
 
-    def _close(self) -> None:
-        if self._searcher is not None:
+        A new generation is opened before the old one is closed; if it cannot be opened the
+        previous one keeps answering, so "unavailable" means no usable generation at all.
+        """
+        local = self._local
+        name = self.current_name()
+        held: Searcher | None = getattr(local, "searcher", None)
+        if name is None:
+            self._close_local()
+            raise IndexUnavailable("no search index")
+        if held is not None and name == local.name and _up_to_date(local.index, held):
+            return held
+        try:
+            index = open_generation(self.root / name)
+            fresh = index.searcher()
+        except Exception as error:  # noqa: BLE001 - any damage means "rebuild", never a 500
+            if held is not None:
+                log.warning("search index generation %s unreadable, answering from the previous one: %r", name, error)
+                return held
+            log.warning("search index unreadable: %r", error)
+            raise IndexUnavailable(str(error)) from error
+        self._close_local()
+        local.index, local.name, local.searcher = index, name, fresh
+        return fresh
+
+    def release(self) -> None:
+        """Close this thread's searcher (the next search reopens the live generation)."""
+        self._close_local()
+
+    def _close_local(self) -> None:
+        held = getattr(self._local, "searcher", None)
+        if held is not None:
             # Closing a broken reader must not mask why it broke.
             with contextlib.suppress(Exception):
-                self._searcher.close()
-        self._searcher = self._index = self._name = None
+                held.close()
+        self._local.searcher = self._local.index = self._local.name = None
 
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
         """Bitset of live documents holding a term, cached per immutable segment."""
@@ -153,16 +165,18 @@ class SearchIndex:
             reader = leaf.reader()
             segment = reader.segment()
             key = (segment.segment_id(), segment.deleted_count(), fieldname, text)
-            bits = self._bits.get(key)
+            with self._bits_guard:
+                bits = self._bits.get(key)
+                if bits is not None:
+                    self._bits.move_to_end(key)
             if bits is None:
                 bits = 0
                 if (fieldname, text) in reader:
                     bits = bits_of(posting_ids(reader.postings(fieldname, text)), reader.doc_count_all())
-                self._bits[key] = bits
-                if len(self._bits) > BITSET_CACHE:
-                    self._bits.popitem(last=False)
-            else:
-                self._bits.move_to_end(key)
+                with self._bits_guard:
+                    self._bits[key] = bits
+                    if len(self._bits) > BITSET_CACHE:
+                        self._bits.popitem(last=False)
             total |= bits << offset
         return total
 
@@ -285,6 +299,14 @@ def open_generation(path: Path):  # noqa: ANN201 - a Whoosh FileIndex
     """Open one generation without mmap: Whoosh copies mapped columns into memory as well, so
     a searcher over 20,000 items held 92 MB of file pages and 92 MB of copies; read() keeps it near 1 MB."""
     return FileStorage(str(path), supports_mmap=False).open_index()
+
+
+def _up_to_date(index, searcher: Searcher) -> bool:  # noqa: ANN001 - a Whoosh FileIndex
+    """True when no writer committed to this generation since the searcher opened."""
+    try:
+        return index.latest_generation() == searcher.reader().generation()
+    except Exception:  # noqa: BLE001 - unreadable TOC: reopen, which reports properly
+        return False
 
 
 def parse_key(text: str) -> int | str:
