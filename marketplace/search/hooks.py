@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import KPI, ChecklistStep, Item, Skill, item_kpis, item_skills
 from marketplace.extensions import db
 from marketplace.search import discussions
+from marketplace.search.backend import SearchBackend, make_backend
 from marketplace.search.documents import documents_for
 from marketplace.search.index import SearchIndex
 from marketplace.spaces.models import Post, Space, Thread, thread_skills
@@ -31,12 +32,18 @@ def _changed(session: Session, row, names: tuple[str, ...]) -> bool:  # noqa: AN
     return any(state.attrs[n].history.has_changes() for n in names)
 
 
+def backend_for(app: Flask) -> SearchBackend:
+    """This process's search backend for the app (one per app, so searchers are reused)."""
+    backend = app.extensions.get("search_backend")
+    if backend is None:
+        name = app.config.get("SEARCH_BACKEND") or "whoosh"
+        backend = app.extensions["search_backend"] = make_backend(name, app.config["SEARCH_INDEX_DIR"])
+    return backend
+
+
 def index_for(app: Flask) -> SearchIndex:
-    """This process's handle on the app's index (one per app, so searchers are reused)."""
-    index = app.extensions.get("search_index")
-    if index is None:
-        index = app.extensions["search_index"] = SearchIndex(app.config["SEARCH_INDEX_DIR"])
-    return index
+    """The Whoosh index directory behind the default backend (operations and tests)."""
+    return backend_for(app).index
 
 
 def _note(session: Session, _context) -> None:  # noqa: ANN001 - SQLAlchemy's signature
@@ -92,10 +99,10 @@ def sync(app: Flask, pending: dict[str, set[int]]) -> None:
         if pending.get("skills"):
             threads |= set(fresh.scalars(select(thread_skills.c.thread_id).where(thread_skills.c.skill_id.in_(pending["skills"]))))
         keys: set[int | str] = ids | {discussions.key(t) for t in threads if t is not None}
-        index = index_for(app)
-        keys |= index.keys_with("space_id", {str(s) for s in pending.get("gone_spaces", ())})
+        backend = backend_for(app)
+        keys |= backend.keys_with("space_id", {str(s) for s in pending.get("gone_spaces", ())})
         if keys:
-            index.apply(documents_for(fresh, keys))
+            backend.apply(documents_for(fresh, keys))
 
 
 def install() -> None:

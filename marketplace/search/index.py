@@ -20,7 +20,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
+from marketplace.search.backend import BackendUnavailable, Drift, key_order, parse_key  # noqa: F401 - re-exported
 from marketplace.search.bulk import write_fresh
 from marketplace.search.schema import build_schema
 
@@ -41,22 +41,8 @@ LOCK_TIMEOUT = 60.0
 BITSET_CACHE = 4096
 
 
-class IndexUnavailable(Exception):
+class IndexUnavailable(BackendUnavailable):
     """The index is missing or unreadable; search must say it is being rebuilt."""
-
-
-@dataclass
-class Drift:
-    """How the index differs from the database."""
-
-    # Keys are item ids, or "thread:<id>" for space threads.
-    missing: list[int | str] = field(default_factory=list)  # findable in the DB, absent from the index
-    extra: list[int | str] = field(default_factory=list)  # in the index, not findable in the DB
-    stale: list[int | str] = field(default_factory=list)  # indexed from an older version of the row
-
-    @property
-    def clean(self) -> bool:
-        return not (self.missing or self.extra or self.stale)
 
 
 def bits_of(docnums: Iterable[int], size: int) -> int:
@@ -307,17 +293,6 @@ def _up_to_date(index, searcher: Searcher) -> bool:  # noqa: ANN001 - a Whoosh F
         return index.latest_generation() == searcher.reader().generation()
     except Exception:  # noqa: BLE001 - unreadable TOC: reopen, which reports properly
         return False
-
-
-def parse_key(text: str) -> int | str:
-    """An index key as stored: item ids come back as ints, other kinds ("thread:7") as text."""
-    return int(text) if text.isdigit() else text
-
-
-def key_order(key: int | str) -> tuple[str, int]:
-    """Sort items before threads, each by number."""
-    kind, _, number = str(key).rpartition(":")
-    return kind, int(number) if number.isdigit() else 0
 
 
 def _journal_size(path: Path) -> int:

@@ -175,8 +175,8 @@ def check_command(fix: bool) -> None:
 @bp.cli.command("ensure")
 def ensure_command() -> None:
     """Build the index if it is missing, unreadable or from an older schema (used by `make run`)."""
-    index = hooks.index_for(current_app)
-    if index.exists() and index.schema_current():
+    backend = hooks.backend_for(current_app)
+    if backend.exists() and backend.schema_current():
         click.echo("Search index present.")
         return
     name = admin.rebuild()
