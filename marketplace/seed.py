@@ -177,4 +177,7 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     from marketplace.submissions.seed import seed_submissions
 
     created += Counter(submissions=seed_submissions())  # += drops a zero count
+    from marketplace.search.seed import load_vocabulary
+
+    load_vocabulary(directory, created)
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

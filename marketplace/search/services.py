@@ -110,6 +110,7 @@ class SearchResults:
     suggestion: str | None = None
     unavailable: bool = False
     mode: str = "all"  # "most": no item held every word, those holding the most are shown
+    corrected: str | None = None  # nothing matched what was typed; these are the results for this spelling
     ignored: list[str] = field(default_factory=list)  # function words set aside ("how", "do", "i")
 
     @property
@@ -163,8 +164,12 @@ def clean_filters(raw: dict[str, str], labels: dict[str, dict[str, str]]) -> tup
 
 def search(
     request: SearchRequest, user: Any, labels: dict[str, dict[str, str]] | None = None, thread_limit: int = THREAD_PREVIEW,
+    correct: bool = True,
 ) -> SearchResults:
-    """Run a search for `user`: ranked hits, exact total, facet counts, readable discussions and a spelling suggestion."""
+    """Run a search for `user`: ranked hits, exact total, facet counts, readable discussions and a spelling suggestion.
+
+    When nothing matches and a spelling correction finds items, the corrected search answers instead.
+    """
     labels = labels if labels is not None else facet_labels()
     results = SearchResults(request)
     backend = backend_for(current_app)
@@ -188,6 +193,10 @@ def search(
             results.suggestion = suggest(backend, request.text, understood, request.filters)
     except BackendUnavailable:
         return SearchResults(request, unavailable=True)
+    if correct and results.suggestion and not results.total and not results.threads:
+        fixed = search(SearchRequest(results.suggestion, request.filters, request.limit), user, labels, thread_limit, correct=False)
+        fixed.request, fixed.corrected, fixed.suggestion = request, results.suggestion, None
+        return fixed
     return results
 
 

@@ -292,12 +292,14 @@ class WhooshBackend:
     def _most_words(self, searcher: Searcher, concepts: list[Concept], scope: int, limit: int) -> tuple[int, list[int]]:
         """No document holds every concept: those holding the most come first, headline matches ahead of body ones.
 
-        Returns the documents holding at least half the concepts, and the best `limit` of them.
+        Returns the documents holding at least half the concepts (or as many as any document
+        holds, when fewer), and the best `limit` of them.
         """
         anywhere = [self.concept_bits(searcher, c) & scope for c in concepts]
         headline = [self.concept_bits(searcher, c, HEADLINE) & scope for c in concepts]
         counts, headline_counts = _bit_counter(anywhere), _bit_counter(headline)
-        need = max(1, ceil(len(concepts) / 2))
+        top = next((level for level in range(len(concepts), 0, -1) if _exactly(counts, level, scope)), 0)
+        need = max(1, min(ceil(len(concepts) / 2), top))  # half the concepts, or fewer if nothing holds half
         matched = 0
         for level in range(need, len(concepts) + 1):
             matched |= _exactly(counts, level, scope)
