@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from marketplace.search.schema import WORD, fold, stem
+from marketplace.search.schema import UNINDEXED, WORD, fold, stem
 
 MAX_CHARS = 200
 MAX_WORDS = 12
@@ -101,7 +101,7 @@ def understand(text: str, vocabulary: Mapping[tuple[str, ...], tuple[tuple[str, 
         result.ignored = [concept.typed for concept, function in raw if function]
     else:
         # Only function words ("how we"): search for them rather than for nothing.
-        result.concepts = _dedupe([concept for concept, _ in raw if len(concept.typed) > 1 or concept.partial])
+        result.concepts = _dedupe([c for c, _ in raw if c.partial or (len(c.typed) > 1 and c.typed not in UNINDEXED)])
     return result
 
 

@@ -181,3 +181,6 @@ def ensure_command() -> None:
         return
     name = admin.rebuild()
     click.echo(f"Search index built: {name}")
+
+
+from marketplace.search import vocabulary_views  # noqa: E402,F401  (registers the vocabulary routes on bp)
