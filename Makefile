@@ -39,8 +39,8 @@ seed: migrate
 
 run: media-tools seed
 	@$(BIN)/flask --app marketplace demo-logins
-	@echo "Serving on http://127.0.0.1:$(PORT) with $(WORKERS) gunicorn workers (Ctrl-C stops)."
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - 'marketplace:create_app()'
+	@echo "Serving on http://127.0.0.1:$(PORT) with $(WORKERS) gunicorn workers and the job worker (Ctrl-C stops)."
+	BIN=$(BIN) PORT=$(PORT) WORKERS=$(WORKERS) scripts/serve
 
 dev: media-tools seed
 	$(BIN)/flask --app marketplace run --debug --port $(PORT)

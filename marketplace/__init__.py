@@ -36,7 +36,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    _init_shared_mechanisms(app)
     return app
+
+
+def _init_shared_mechanisms(app: Flask) -> None:
+    """The change feed's tracked models and the job runner (see marketplace/changes, marketplace/jobs)."""
+    from marketplace import jobs
+    from marketplace.events import services as events
+    from marketplace.jobs.cli import jobs_cli
+
+    events.install()
+    jobs.configure(app)
+    app.cli.add_command(jobs_cli)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -43,6 +43,17 @@ def from_environment() -> dict:
         "SUBMISSION_MAX_IMAGES": _env_int("SUBMISSION_MAX_IMAGES", 20),
         "REVIEW_SLA_WORKING_DAYS": _env_int("REVIEW_SLA_WORKING_DAYS", 3),
         "SCREENING_PHONE_REGION": os.environ.get("SCREENING_PHONE_REGION", "US"),
+        # Jobs: embedded SQLite storage by default; redis://host:6379/0 for several machines.
+        "JOBS_URL": os.environ.get("JOBS_URL", f"sqlite:///{instance / 'jobs.db'}"),
+        "JOBS_IMMEDIATE": _env_bool("JOBS_IMMEDIATE", False),
+        # Outgoing e-mail (follow-ups, reminders): sent by the job worker over SMTP.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "marketplace@localhost"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
     }

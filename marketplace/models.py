@@ -19,7 +19,10 @@ from marketplace.catalog.models import (
     Moment,
     Skill,
 )
+from marketplace.changes.models import Change, FeedCursor  # noqa: F401  (registers the tables)
 from marketplace.curation.models import Collection, CollectionEntry
+from marketplace.events.models import LearningEvent  # noqa: F401
+from marketplace.jobs.models import JobRun  # noqa: F401
 from marketplace.notifications.models import Notification
 from marketplace.people.models import Endorsement
 from marketplace.search.models import ContentRequest, SearchDemand  # noqa: F401  (registers the tables)

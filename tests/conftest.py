@@ -70,7 +70,7 @@ def make_app(url: str, tmp_path_factory, **extra) -> Flask:
     """An app on a migrated database, with temp dirs for uploads and the index."""
     app = create_app({
         "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": url, "SEED_DEMO": False,
+        "SQLALCHEMY_DATABASE_URI": url, "SEED_DEMO": False, "JOBS_IMMEDIATE": True,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("index") / "index"),
         "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")), **extra,
