@@ -12,9 +12,11 @@ module that imports Whoosh, together with `index.py`, `bulk.py` and `schema.py`.
 Contract, by method:
 - apply(documents): replace (dict) or delete (None) each key; idempotent; raise on failure.
   Returns False when there is no index yet to write to (the caller rebuilds).
-- rebuild(sources, reload, on_batch): build a complete new index from `sources` (callables
-  yielding batches of (key, document)); documents written meanwhile are re-read through
-  `reload(keys)`; the old index answers until the new one is swapped in.
+- rebuild(sources, reload, on_batch, prepare): build a complete new index from `sources`
+  (callables yielding batches of (key, document)); documents written meanwhile are re-read
+  through `reload(keys)`; `prepare(location)` runs just before the new index goes live (the
+  change feed stores the position the rebuild started from there); the old index answers
+  until the new one is swapped in.
 - search(query): `BackendQuery` -> `BackendResult`: matching keys in rank order (at most
   query.limit), the exact total, counts per requested facet value, and the mode ("all"
   when every concept matched, "most" when no document held every concept and those
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from marketplace.search.query import Concept
@@ -65,7 +68,7 @@ class SearchBackend(Protocol):
     def apply(self, documents: Documents) -> bool: ...
 
     def rebuild(self, sources: list[Source], reload: Callable[[set[Key]], Documents],
-                on_batch: Callable[[int], None] | None = None) -> str: ...
+                on_batch: Callable[[int], None] | None = None, prepare: Callable[[Path], None] | None = None) -> str: ...
 
     def search(self, query: BackendQuery) -> BackendResult: ...
 

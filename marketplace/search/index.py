@@ -170,7 +170,15 @@ class SearchIndex:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the inter-process write lock (flock on a file next to the index)."""
+        """Hold the inter-process write lock (flock on a file next to the index); re-entrant within a thread."""
+        depth = getattr(self._local, "lock_depth", 0)
+        if depth:
+            self._local.lock_depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.lock_depth = depth
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / LOCK, "a+") as handle:
             deadline = time.monotonic() + LOCK_TIMEOUT
@@ -182,9 +190,11 @@ class SearchIndex:
                     if time.monotonic() > deadline:
                         raise TimeoutError("search index write lock held too long") from None
                     time.sleep(0.02)
+            self._local.lock_depth = 1
             try:
                 yield
             finally:
+                self._local.lock_depth = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(self, name: str, documents: dict[int | str, dict | None]) -> None:
@@ -221,8 +231,12 @@ class SearchIndex:
         sources: list[Callable[[], Iterable[list[tuple[int | str, dict | None]]]]],
         reload: Callable[[set[int | str]], dict[int | str, dict | None]],
         on_batch: Callable[[int], None] | None = None,
+        prepare: Callable[[Path], None] | None = None,
     ) -> str:
-        """Build a fresh generation from `sources` (one segment and process each), catch up on writes made meanwhile, swap it in."""
+        """Build a fresh generation from `sources` (one segment and process each), catch up on writes made meanwhile, swap it in.
+
+        `prepare(path)` runs on the new generation just before it goes live (the feed stores its starting position there).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with self.exclusive():
             old = self.current_name()
@@ -237,6 +251,8 @@ class SearchIndex:
                 changed = _journal_ids(self.root / old_now / JOURNAL, offset if old_now == old else 0) if old_now else set()
                 if changed:
                     self._write(name, reload(changed))
+                if prepare is not None:
+                    prepare(path)
                 self._set_current(name)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.htmx import render, see_other, wants_fragment
 from marketplace.policy import require
-from marketplace.search import admin, demand, hooks, people, services
+from marketplace.search import admin, demand, follower, hooks, people, services
 from marketplace.search.forms import (
     ContentRequestForm,
     DemandForm,
@@ -21,8 +21,9 @@ bp = Blueprint("search", __name__, cli_group="search")
 
 
 @bp.record_once
-def _install_hooks(_state) -> None:  # noqa: ANN001 - Flask's signature
+def _install_hooks(state) -> None:  # noqa: ANN001 - Flask's signature
     hooks.install()
+    follower.init_app(state.app)
 
 
 @bp.route("/search")

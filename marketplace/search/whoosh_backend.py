@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from math import ceil
+from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.idsets import DocIdSet
@@ -128,9 +129,9 @@ class WhooshBackend:
         return self.index.apply(documents)
 
     def rebuild(self, sources: list[Source], reload: Callable[[set[Key]], Documents],
-                on_batch: Callable[[int], None] | None = None) -> str:
+                on_batch: Callable[[int], None] | None = None, prepare: Callable[[Path], None] | None = None) -> str:
         """Build a fresh generation and swap it in."""
-        return self.index.rebuild(sources, reload, on_batch)
+        return self.index.rebuild(sources, reload, on_batch, prepare)
 
     def keys_with(self, fieldname: str, values: set[str]) -> set[Key]:
         return self.index.keys_with(fieldname, values)
