@@ -213,6 +213,13 @@ def catch_up(app: Flask, build_if_missing: bool = True) -> int:
             with Session(db.engine) as session:
                 reader = changes.FeedReader(changes.latest_position(session))
         with Session(db.engine) as session:
+            newest = changes.latest_position(session)
+            if newest < reader.position:
+                # Ids went backwards: on SQLite an emptied (fully pruned) table reuses ids from 1.
+                # Re-applying what is there is harmless; skipping it would lose changes silently.
+                log.warning("change feed restarted below %s (newest %s); re-reading it", reader.position, newest)
+                reader = changes.FeedReader(0)
+
             def apply(batch: list[Change]) -> None:
                 apply_pairs(app, {(c.topic, c.entity_id) for c in batch})
 
