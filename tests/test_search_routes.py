@@ -28,6 +28,7 @@ SEARCH_ROUTES: dict[str, Route] = {
 }
 SEARCH_ROUTES["search.resolve_request"].expect.update(curator=404, admin=404)  # no such request
 SEARCH_ROUTES.update({
+    "search.result_opened": Route(lambda b: "/search/opened", signed_in(), method="POST", data=lambda b: {"q": "zebra", "sid": "abc"}),
     "search.vocabulary_page": Route(lambda b: "/curate/vocabulary", staff_only()),
     "search.add_vocabulary": Route(lambda b: "/curate/vocabulary", staff_only(), method="POST",
                                    data=lambda b: {"phrases": "PO, purchase order"}),

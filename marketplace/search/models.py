@@ -25,6 +25,10 @@ class SearchDemand(db.Model):
     results: Mapped[int] = mapped_column(default=0)
     explicit: Mapped[bool] = mapped_column(default=False)  # someone pressed "request this content"
     searched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Near-duplicates share a key: stems of the meaningful words, typos corrected, sorted.
+    group_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    token: Mapped[str | None] = mapped_column(String(32), index=True)  # the results page's random id, not the person's
+    opened_at: Mapped[datetime | None] = mapped_column()  # someone opened a result of this search
 
 
 class ContentRequest(db.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user, login_required
@@ -36,8 +38,9 @@ def search() -> Response:
     tab = parse_tab(request.args)
     thread_limit = query.limit if tab == "discussions" else services.THREAD_PREVIEW
     results = services.search(query, current_user, labels, thread_limit=thread_limit)
+    token = secrets.token_hex(8)  # names this results page (not the person) so an opened result can be credited
     if not wants_fragment() and results.searched and results.total <= services.LOW_RESULTS and not results.unavailable:
-        demand.record(query.text, query.filters, results.total)  # a direct visit is a settled search
+        demand.record(query.text, query.filters, results.total, token=token)  # a direct visit is a settled search
     skills = people.skills_matching(query.text) if tab == "people" else []
     response = render(
         "search/page.html", "search/_results.html",
@@ -45,7 +48,7 @@ def search() -> Response:
         results=results, problems=problems, tab=tab, skills=skills,
         experts=people.who_knows(skills[0].slug) if skills else [],
         related=services.related_collections(query.text) if results.searched and not results.total else [],
-        demand_form=DemandForm(),
+        demand_form=DemandForm(), search_token=token,
     )
     if results.unavailable:
         response.headers["Retry-After"] = "30"
@@ -63,8 +66,20 @@ def log_demand() -> Response:
     labels = services.facet_labels()
     query, _ = parse_request(request.form, labels)
     results = services.search(query, current_user, labels)
-    if not results.unavailable and results.total <= services.LOW_RESULTS:
-        demand.record(query.text, query.filters, results.total)
+    if not results.unavailable:  # every settled search: unmet unless a result is opened within minutes
+        demand.record(query.text, query.filters, results.total, token=request.form.get("sid"))
+    return Response(status=204)
+
+
+@bp.route("/search/opened", methods=["POST"])
+@login_required
+def result_opened() -> Response:
+    """A result of a settled search was opened (sent as a beacon on click): that search was met."""
+    require("search")
+    form = DemandForm()
+    if form.validate():
+        query, _ = parse_request(request.form, services.facet_labels())
+        demand.opened(request.form.get("sid") or "", query.text, query.filters)
     return Response(status=204)
 
 
