@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import changes
 from marketplace.catalog.models import KPI, ChecklistStep, Item, Skill, item_kpis, item_skills
-from marketplace.changes.models import Change
+from marketplace.changes.models import Change, FeedCursor
 from marketplace.extensions import db
 from marketplace.search import discussions
 from marketplace.search.documents import documents_for
@@ -199,6 +199,8 @@ def catch_up(app: Flask, build_if_missing: bool = True) -> int:
             return 0
         with app.app_context():
             admin.rebuild()  # takes its starting position before reading the database
+    if _up_to_date(app, index):
+        return 0  # the common tick: one cheap query, no lock, no writes
     applied = 0
     with index.exclusive():
         name = index.current_name()
@@ -227,6 +229,18 @@ def catch_up(app: Flask, build_if_missing: bool = True) -> int:
         write_state(generation, reader)
         with Session(db.engine) as session:
             changes.report_position(session, consumer_name(index.root), reader.safe_position)
-            session.commit()
+            session.commit()  # writes only when the position moved
     return applied
+
+
+def _up_to_date(app: Flask, index) -> bool:  # noqa: ANN001 - a SearchIndex
+    """True when this generation has applied the newest change, has no open gaps and its position is reported."""
+    name = index.current_name()
+    reader = read_state(index.root / name) if name else None
+    if reader is None or reader.gaps:
+        return False
+    with Session(db.engine) as session:
+        newest = changes.latest_position(session)
+        reported = session.scalar(select(FeedCursor.position).where(FeedCursor.consumer == consumer_name(index.root)))
+    return newest == reader.position and reported == reader.position
 
