@@ -125,15 +125,17 @@ def apply_pairs(app: Flask, pairs: set[tuple[str, str]]) -> None:
 
 # -- each index directory's place in the feed -------------------------------------------
 
-def consumer_name(root: Path) -> str:
-    """This index directory's name as a feed consumer: host plus an id kept in the directory."""
-    root.mkdir(parents=True, exist_ok=True)
+def consumer_name(root: Path, create: bool = True) -> str:
+    """This index directory's name as a feed consumer: host plus an id kept in the directory ("" if none and not `create`)."""
     path = root / CONSUMER
     try:
         ident = path.read_text().strip()
     except OSError:
         ident = ""
+    if not ident and not create:
+        return ""
     if not ident:
+        root.mkdir(parents=True, exist_ok=True)
         ident = uuid.uuid4().hex[:12]
         _write_atomic(path, ident)
     return f"search:{socket.gethostname()}:{ident}"[:200]
@@ -181,7 +183,7 @@ def lag(app: Flask) -> dict:
         ).one()
     seconds = max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0
     return {"position": position, "changes_behind": int(behind or 0), "seconds_behind": round(seconds, 1),
-            "generation": name, "followed": reader is not None}
+            "generation": name, "followed": reader is not None, "consumer": consumer_name(index.root, create=False)}
 
 
 def catch_up(app: Flask, build_if_missing: bool = True) -> int:

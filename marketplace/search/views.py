@@ -199,4 +199,33 @@ def ensure_command() -> None:
     click.echo(f"Search index built: {name}")
 
 
+@bp.cli.command("lag")
+def lag_command() -> None:
+    """Print how far this index directory trails the change feed (as /healthz reports it)."""
+    from marketplace.search.health import search_health
+
+    for key, value in search_health(current_app).items():
+        click.echo(f"{key}: {value}")
+
+
+@bp.cli.command("catch-up")
+def catch_up_command() -> None:
+    """Apply the change feed to this index directory now (the follower does this every few seconds)."""
+    from marketplace.search import feed
+
+    click.echo(f"Applied {feed.catch_up(current_app)} changes.")
+
+
+@bp.cli.command("forget-consumer")
+@click.argument("name")
+def forget_consumer_command(name: str) -> None:
+    """Stop pruning from waiting for a retired index directory (NAME as /healthz or `search lag` shows it)."""
+    from marketplace import changes
+    from marketplace.extensions import db
+
+    changes.forget_consumer(db.session, name)
+    db.session.commit()
+    click.echo(f"Forgot {name}.")
+
+
 from marketplace.search import vocabulary_views  # noqa: E402,F401  (registers the vocabulary routes on bp)
