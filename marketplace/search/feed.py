@@ -61,6 +61,8 @@ def _changed(session: Session, row, op: str, names: tuple[str, ...]) -> bool:  #
 def _rows(session: Session, row, op: str) -> list[tuple[str, object]]:  # noqa: ANN001 - any mapped row
     """The feed rows for one flushed row (also noted for this process's immediate apply)."""
     found: list[tuple[str, object]] = []
+    if op == "update" and not session.is_modified(row):
+        return found  # touched but unchanged: nothing for search
     if isinstance(row, Item):
         found = [("search.item", row.id)]
     elif isinstance(row, ChecklistStep) and row.item_id:
@@ -199,8 +201,9 @@ def catch_up(app: Flask, build_if_missing: bool = True) -> int:
     if index.current_name() is None:
         if not build_if_missing:
             return 0
-        with app.app_context():
-            admin.rebuild()  # takes its starting position before reading the database
+        with index.exclusive(), app.app_context():  # one builder per directory; the others wait, then follow
+            if index.current_name() is None:
+                admin.rebuild()  # takes its starting position before reading the database
     if _up_to_date(app, index):
         return 0  # the common tick: one cheap query, no lock, no writes
     applied = 0
