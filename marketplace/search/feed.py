@@ -230,7 +230,8 @@ def catch_up(app: Flask, build_if_missing: bool = True) -> int:
             def apply(batch: list[Change]) -> None:
                 apply_pairs(app, {(c.topic, c.entity_id) for c in batch})
 
-            applied = reader.poll(session, apply, TOPICS, batch=5000)
+            # One large batch: an item changed many times is re-read and rewritten once.
+            applied = reader.poll(session, apply, TOPICS, batch=50_000)
         write_state(generation, reader)
         with Session(db.engine) as session:
             changes.report_position(session, consumer_name(index.root), reader.safe_position)
