@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from marketplace import changes
 from marketplace.changes.models import Change, FeedCursor
@@ -17,8 +17,10 @@ from marketplace.timeutil import utcnow
 
 @pytest.fixture(autouse=True)
 def _empty_feed(base):
-    """The base data put search changes on the feed; these tests read a feed of their own rows."""
+    """The base data put search changes on the feed; these tests read a feed of their own rows, numbered from 1."""
     db.session.execute(Change.__table__.delete())
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('changes', 'id'), 1, false)"))
     db.session.commit()
 
 
