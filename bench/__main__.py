@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,50000").split(",") if s.strip()]
 QUERIES = int(os.environ.get("BENCH_QUERIES", "70"))
-PROCS = int(os.environ.get("BENCH_PROCS", "0"))  # 0: as the app decides (one per core for a big catalog)
+PROCS = int(os.environ.get("BENCH_PROCS", "0"))
+KNOWN_ITEMS = int(os.environ.get("BENCH_KNOWN", "100"))  # 0: as the app decides (one per core for a big catalog)
 
 
 def _app(home: Path):
@@ -47,6 +48,37 @@ def keystrokes(titles: list[str], count: int, seed: int = 7) -> list[tuple[str, 
         query = " ".join(words[start:start + rng.randint(1, 3)])
         strokes += [(query[:n], index) for n in range(1, len(query) + 1)]
     return strokes
+
+
+def question_strokes(titles: list[str], count: int, seed: int = 5) -> list[str]:
+    """Questions typed letter by letter: fillers, two words of one title and one of another (so often no item holds all)."""
+    rng = random.Random(seed)
+    strokes = []
+    for _ in range(count):
+        first, other = titles[rng.randrange(len(titles))].lower().split(), titles[rng.randrange(len(titles))].lower().split()
+        start = rng.randrange(max(1, len(first) - 1))
+        lead = rng.choice(["how do i ", "what's the ", "my ", "where is the "])
+        question = lead + " ".join(first[start:start + 2] + [rng.choice(other)])
+        strokes += [question[:n] for n in range(len(lead) + 1, len(question) + 1)]
+    return strokes
+
+
+def run_questions(app, strokes: list[str]) -> dict:
+    """Time the question keystrokes through the search service; count how many took the "most words" path."""
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from marketplace.search import services
+
+    timings, most = [], 0
+    with app.test_request_context():
+        user = db.session.scalar(select(User))
+        for text in strokes:
+            started = time.perf_counter()
+            results = services.search(services.SearchRequest(text=text), user)
+            timings.append(time.perf_counter() - started)
+            most += results.mode == "most"
+            db.session.remove()
+    return {"timings": timings, "most": most}
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -112,6 +144,24 @@ def time_to_searchable(app, runs: int = 5) -> list[float]:
             seconds.append(time.perf_counter() - started)
             db.session.remove()
     return seconds
+
+
+def catch_up_seconds(app, count: int = 10_000) -> tuple[float, int]:
+    """Seconds for the feed to bring the index over `count` missed changes (items re-read and rewritten)."""
+    from marketplace.changes.models import Change
+    from marketplace.extensions import db
+    from marketplace.search import feed
+    from marketplace.timeutil import utcnow
+
+    with app.app_context():
+        ids = [i for (i,) in db.session.execute(db.text("SELECT id FROM items ORDER BY id"))]
+        now = utcnow()
+        rows = [{"topic": "search.item", "entity_id": str(ids[n % len(ids)]), "created_at": now} for n in range(count)]
+        db.session.execute(Change.__table__.insert(), rows)  # changes whose index writes were all lost
+        db.session.commit()
+        started = time.perf_counter()
+        applied = feed.catch_up(app)
+        return time.perf_counter() - started, applied
 
 
 def build_fts(app, path: Path) -> float:
@@ -196,6 +246,7 @@ def resident_memory(home: Path, strokes: list[tuple[str, int]]) -> str:
 
 def main() -> None:
     """Run every size and print one table."""
+    from bench import known_item
     from bench.corpus import populate
     from marketplace.extensions import db
     from marketplace.search import admin
@@ -225,9 +276,18 @@ def main() -> None:
             fts = run_fts(home / "fts.db", strokes, moments)
             rss = resident_memory(home, strokes)
             fresh = time_to_searchable(app)
-            lines.append((size, len(strokes), whoosh_build, whoosh_size, fts_build, fts_size, whoosh, fts, rss, fresh))
+            questions = run_questions(app, question_strokes(titles, max(10, QUERIES // 2)))
+            pairs = known_item.queries(app, home / "fts.db", KNOWN_ITEMS, size)
+            known = known_item.run(app, home / "fts.db", pairs)
+            extras = {"questions": questions, "known": known, "known_n": len(pairs), "catch_up": catch_up_seconds(app)}
+            lines.append((size, len(strokes), whoosh_build, whoosh_size, fts_build, fts_size, whoosh, fts, rss, fresh, extras))
             print(f"[{size}] {len(strokes)} keystrokes replayed", file=sys.stderr, flush=True)
     _print(lines)
+    if os.environ.get("BENCH_QUALITY", "1") != "0":
+        from bench.quality import demo_quality
+
+        print()
+        print(demo_quality(_app))
 
 
 def _print(lines) -> None:
@@ -235,7 +295,7 @@ def _print(lines) -> None:
     print()
     print(header)
     print("-" * len(header))
-    for size, keys, wb, ws, fb, fs, whoosh, fts, rss, fresh in lines:
+    for size, keys, wb, ws, fb, fs, whoosh, fts, rss, fresh, extras in lines:
         rows = {}
         for name, build, mb, timings in (("whoosh", wb, ws, whoosh), ("fts5", fb, fs, fts)):
             plain, facet = percentiles(timings["plain"]), percentiles(timings["facet"])
@@ -245,6 +305,14 @@ def _print(lines) -> None:
         print(f"{size:>6} {keys:>5} {'ratio':<7} {wb / fb:>8.2f} {ws / fs:>8.2f} | {ratio[0]:>6.2f} {ratio[1]:>6.2f} {ratio[2]:>6.2f}    |              {ratio[3]:>6.2f} {ratio[4]:>6.2f} {ratio[5]:>6.2f}")
         print(f"{size:>6} whoosh keystrokes with no result: {whoosh['zero']} of {keys}; worker {rss}")
         print(f"{size:>6} whoosh published item searchable after its commit in {max(fresh) * 1000:.0f} ms (worst of {len(fresh)})")
+        questions = extras["questions"]
+        q50, q95, q99 = percentiles(questions["timings"])
+        print(f"{size:>6} whoosh question keystrokes ({len(questions['timings'])}, {questions['most']} on the most-words path): "
+              f"p50 {q50:.1f} p95 {q95:.1f} p99 {q99:.1f} ms")
+        seconds, applied = extras["catch_up"]
+        print(f"{size:>6} whoosh caught up on {applied} missed changes ({min(applied, size)} distinct items at most) in {seconds:.1f} s")
+        for engine, (first, top10, missed) in extras["known"].items():
+            print(f"{size:>6} known item ({extras['known_n']} queries) {engine:<6}: first {first:.0%}, top 10 {top10:.0%}, not in top 50 {missed:.0%}")
     print("ratio = whoosh / fts5 (below 1: whoosh faster or smaller). Whoosh timings go through")
     print("marketplace.search.services.search: top 10 with highlights, exact total, five facet counts.")
 

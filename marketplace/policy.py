@@ -43,7 +43,7 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return target.status == "published" or _staff(user)
     if action in {"create_collection", "edit_collection", "view_drafts"}:
         return _staff(user)
-    if action in {"view_demand", "manage_content_requests"}:
+    if action in {"view_demand", "manage_content_requests", "manage_vocabulary"}:
         return _staff(user)
     if action == "view_content_requests":
         return _staff(user) or user.is_champion

@@ -181,4 +181,7 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     from marketplace.requests.seed import seed_requests
 
     created += Counter(requests=seed_requests(), lifecycle_updates=seed_lifecycle())
+    from marketplace.search.seed import load_vocabulary
+
+    load_vocabulary(directory, created)
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

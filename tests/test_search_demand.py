@@ -84,3 +84,49 @@ def test_invalid_request_form_rerenders_with_422(as_role, indexed):
     response = as_role("curator").send("/curate/demand/requests", {"query": "", "department_id": "999"})
     assert response.status_code == 422
     assert "needs a query and a department" in response.get_data(as_text=True)
+
+
+def _age(minutes: float) -> None:
+    for row in rows():
+        row.searched_at = utcnow() - timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def test_a_search_whose_result_was_opened_is_not_unmet_one_nobody_opened_is(as_role, indexed):
+    client = as_role("employee")
+    assert client.send("/search/demand", {"q": "expense claim", "sid": "page-one"}, htmx=True).status_code == 204
+    assert client.send("/search/demand", {"q": "first week", "sid": "page-two"}, htmx=True).status_code == 204
+    assert client.send("/search/opened", {"q": "expense claim", "sid": "page-one"}).status_code == 204
+    assert demand.report() == []  # within the window nobody is judged yet
+    _age(10)
+    assert [e.query for e in demand.report()] == ["first week"]  # found things, but nobody opened one
+
+
+def test_a_result_opened_before_the_search_settled_still_counts(as_role, indexed):
+    client = as_role("employee")
+    client.send("/search/opened", {"q": "expense claim", "sid": "early"})
+    client.send("/search/demand", {"q": "expense claim", "sid": "early"}, htmx=True)
+    assert len(rows()) == 1 and rows()[0].opened_at is not None
+    _age(10)
+    assert demand.report() == []
+
+
+def test_near_duplicates_group_together_case_plurals_order_and_typos(as_role, indexed):
+    for text in ("Visa letters", "letter visa", "visa letter", "VISA LETTER?"):
+        demand.record(text, {}, 0)
+    demand.record("tax return", {}, 0)
+    entries = {e.query: e for e in demand.report()}
+    assert len(entries) == 2
+    visa = next(e for e in entries.values() if e.query != "tax return")
+    assert visa.counts[30] == 4 and visa.variants == 3
+    demand.record("expnse claims", {}, 0)
+    assert demand.group_key("expnse claims") == demand.group_key("Expense claim")
+
+
+def test_weekly_counts_and_trend(indexed):
+    now = utcnow()
+    for days in (1, 2, 3, 8, 15, 16):
+        db.session.add(SearchDemand(query="visa letter", filters="", results=0, group_key="letter visa", searched_at=now - timedelta(days=days)))
+    db.session.commit()
+    (entry,) = demand.report()
+    assert entry.weekly[:3] == [3, 1, 2] and entry.trend == 2

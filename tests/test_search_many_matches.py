@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marketplace.extensions import db
-from marketplace.search import admin, services
+from marketplace.search import admin, services, whoosh_backend
 from tests import factories
 from tests.search_fixtures import indexed, search_index  # noqa: F401  (fixtures)
 
@@ -35,7 +35,7 @@ def test_every_word_in_the_title_ranks_above_words_found_only_in_the_body(app, i
     assert _slugs("forklift battery sw", user) == ["title-match", "summary-match"]
 
 
-def test_a_tier_too_broad_to_score_still_comes_before_the_next_tier(app, indexed, monkeypatch):  # noqa: F811
+def test_a_broad_tier_is_scored_and_still_comes_before_the_next_tier(app, indexed, monkeypatch):  # noqa: F811
     titled = {f"wrap-{n}" for n in range(8)}
     for slug in sorted(titled):
         factories.item(slug, "apply", title=f"Pallet wrap {slug}", summary="Wrap.", body="pallet " * 3, kpis=[indexed.kpi])
@@ -43,7 +43,7 @@ def test_a_tier_too_broad_to_score_still_comes_before_the_next_tier(app, indexed
         factories.item(f"aside-{n}", "apply", title=f"Aside {n}", summary="Other.", body="Pallet mention.", kpis=[indexed.kpi])
     db.session.commit()
     user = indexed.users["employee"]
-    monkeypatch.setattr(services, "SCORE_AT_MOST", 3)  # the title tier (8 items) is now too broad to score
+    monkeypatch.setattr(whoosh_backend, "LEAD_AT_MOST", 3)  # the title tier (8 items) now goes through block-max top-k
     results = services.search(services.SearchRequest(text="pallet", limit=10), user)
     slugs = [hit.item.slug for hit in results.hits]
     assert results.total == 10 and len(set(slugs)) == 10
@@ -60,6 +60,6 @@ def test_docnum_set_clause_limits_a_search_to_its_documents_across_segments(app,
     everything = [hit.docnum for hit in searcher.search(wq.Term("title", "crate"), limit=None)]
     chosen = sorted(everything)[1::2]
     bits = sum(1 << docnum for docnum in chosen)
-    query = wq.And([services.DocnumSet(searcher, bits), wq.Term("title", "crate")])
+    query = wq.And([whoosh_backend.DocnumSet(searcher, bits), wq.Term("title", "crate")])
     assert sorted(hit.docnum for hit in searcher.search(query, limit=None)) == chosen
-    assert list(searcher.search(wq.And([services.DocnumSet(searcher, 0), wq.Term("title", "crate")]), limit=None)) == []
+    assert list(searcher.search(wq.And([whoosh_backend.DocnumSet(searcher, 0), wq.Term("title", "crate")]), limit=None)) == []

@@ -84,9 +84,10 @@ def test_unknown_facet_value_is_explained_not_an_error(as_role, indexed):
     assert "No moment of need called “nope”" in response.get_data(as_text=True)
 
 
-def test_did_you_mean_for_misspelling(as_role, indexed):
+def test_a_misspelling_that_finds_nothing_answers_with_the_corrected_search(as_role, indexed):
     text = as_role("employee").get("/search?q=expnese").get_data(as_text=True)
-    assert "Did you mean" in text and ">expense</a>" in text
+    assert "Nothing matches “expnese”, so these are the results for <strong>expense</strong>" in text
+    assert "<mark>Expense</mark> claim rejected" in text
 
 
 def test_empty_result_offers_collections_community_and_request(as_role, indexed):
@@ -129,7 +130,7 @@ def test_corrupt_index_shows_rebuilding(as_role, search_index):
     for path in generation.iterdir():
         if path.suffix in {".toc", ".seg"}:
             path.write_bytes(b"\x00garbage")
-    index_for(client.application)._close()  # as a freshly started worker would find it
+    index_for(client.application).release()  # as a freshly started worker would find it
     response = client.get("/search?q=expense")
     assert response.status_code == 503
     assert "Search is being rebuilt" in response.get_data(as_text=True)

@@ -27,6 +27,16 @@ SEARCH_ROUTES: dict[str, Route] = {
     "search.resolve_request": Route(lambda b: "/curate/requests/999999/resolve", staff_only(), method="POST"),
 }
 SEARCH_ROUTES["search.resolve_request"].expect.update(curator=404, admin=404)  # no such request
+SEARCH_ROUTES.update({
+    "search.result_opened": Route(lambda b: "/search/opened", signed_in(), method="POST", data=lambda b: {"q": "zebra", "sid": "abc"}),
+    "search.vocabulary_page": Route(lambda b: "/curate/vocabulary", staff_only()),
+    "search.add_vocabulary": Route(lambda b: "/curate/vocabulary", staff_only(), method="POST",
+                                   data=lambda b: {"phrases": "PO, purchase order"}),
+    "search.edit_vocabulary": Route(lambda b: "/curate/vocabulary/999999", staff_only()),
+    "search.delete_vocabulary": Route(lambda b: "/curate/vocabulary/999999/delete", staff_only(), method="POST"),
+})
+for _missing in ("search.edit_vocabulary", "search.delete_vocabulary"):
+    SEARCH_ROUTES[_missing].expect.update(curator=404, admin=404)  # no such group
 EXTRA_ROUTES.update(SEARCH_ROUTES)
 
 

@@ -23,7 +23,8 @@ from marketplace.catalog.models import (
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
-SORTS = {"newest": "Newest first", "title": "Title A–Z", "helpful": "Most helpful"}
+SORTS = {"relevance": "Best match", "newest": "Newest first", "title": "Title A–Z", "helpful": "Most helpful"}
+SEARCH_WINDOW = 500  # free text in the catalog lists this many best matches at most
 
 
 @dataclass
@@ -67,7 +68,9 @@ def parse_filters(args: dict[str, str]) -> CatalogFilters:
     elif kind:
         filters.problems.append(f"No item type called “{kind[:40]}”; that filter was left out.")
     filters.q = (args.get("q") or "").strip()[:200] or None
-    filters.sort = args.get("sort") if args.get("sort") in SORTS else "newest"
+    filters.sort = args.get("sort") if args.get("sort") in SORTS else "relevance" if filters.q else "newest"
+    if filters.sort == "relevance" and not filters.q:
+        filters.sort = "newest"  # nothing typed: nothing to be relevant to
     page = (args.get("page") or "1").strip()
     filters.page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
     return filters
@@ -104,15 +107,35 @@ def filtered_query(filters: CatalogFilters) -> Select:
         query = query.where(Item.department.has(Department.slug == filters.department))
     if filters.type:
         query = query.where(Item.type == filters.type)
+    ranked: list[int] | None = None
     if filters.q:
-        pattern = f"%{filters.q.lower()}%"
-        query = query.where(or_(func.lower(Item.title).like(pattern), func.lower(Item.summary).like(pattern)))
+        ranked = _matching_ids(filters)
+        if ranked is None:  # search is being rebuilt: fall back to the literal title and summary filter
+            pattern = f"%{filters.q.lower()}%"
+            query = query.where(or_(func.lower(Item.title).like(pattern), func.lower(Item.summary).like(pattern)))
+        else:
+            query = query.where(Item.id.in_(ranked or [-1]))
+    if filters.sort == "relevance" and ranked:
+        return query.order_by(case({item_id: position for position, item_id in enumerate(ranked)}, value=Item.id), Item.id)
     order = {
+        "relevance": (Item.published_at.desc(), Item.id.desc()),
         "newest": (Item.published_at.desc(), Item.id.desc()),
         "title": (func.lower(Item.title), Item.id),
         "helpful": (_helpful_count().desc(), Item.id.desc()),
     }[filters.sort]
     return query.order_by(*order)
+
+
+def _matching_ids(filters: CatalogFilters) -> list[int] | None:
+    """The best matches for the free text under the catalog's filters (the one search), or None when search is down."""
+    from marketplace.search.backend import BackendUnavailable
+    from marketplace.search.services import search_keys
+
+    facets = {name: getattr(filters, name) for name in ("moment", "kpi", "type", "skill", "department") if getattr(filters, name)}
+    try:
+        return search_keys(filters.q or "", facets, SEARCH_WINDOW)[0]
+    except BackendUnavailable:
+        return None
 
 
 def list_items(filters: CatalogFilters, per_page: int):

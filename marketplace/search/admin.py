@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from marketplace import changes
 from marketplace.extensions import db
-from marketplace.search import discussions, documents
+from marketplace.search import discussions, documents, feed
+from marketplace.search.backend import BackendUnavailable, Drift, key_order
 from marketplace.search.bulk import Batch, Source
-from marketplace.search.hooks import index_for
-from marketplace.search.index import Drift, IndexUnavailable, key_order
+from marketplace.search.hooks import backend_for
 
 PARALLEL_FROM = 5000  # items; below this a rebuild takes seconds in one process
 MAX_PROCS = 4
@@ -27,11 +28,15 @@ def published_count() -> int:
 def rebuild(procs: int | None = None, on_batch: Callable[[int], None] | None = None) -> str:
     """Build a fresh generation from the database and swap it in; returns its name."""
     with Session(db.engine) as session:
+        # The feed position comes first: everything committed after it is applied to the new
+        # index by the feed, so nothing published while the rows are read can be missed.
+        start = changes.latest_position(session)
         ids = documents.published_item_ids(session)
     procs = procs or int(current_app.config.get("SEARCH_BUILD_PROCS") or 0) or _auto_procs(len(ids))
     with Session(db.engine) as catch_up:
-        return index_for(current_app).rebuild(
+        return backend_for(current_app).rebuild(
             _sources(ids, procs), reload=lambda keys: documents.documents_for(catch_up, keys), on_batch=on_batch,
+            prepare=lambda location: feed.start_position(location, start),
         )
 
 
@@ -62,8 +67,8 @@ def _source(ids: list[int], last: bool, forked: bool) -> Source:
 def check() -> Drift | None:
     """Differences between findable rows (items and threads) and indexed documents; None when there is no index."""
     try:
-        indexed = index_for(current_app).indexed_stamps()
-    except IndexUnavailable:
+        indexed = backend_for(current_app).indexed_stamps()
+    except BackendUnavailable:
         return None
     with Session(db.engine) as session:
         wanted = documents.published_stamps(session)
@@ -77,4 +82,4 @@ def check() -> Drift | None:
 def fix(drift: Drift) -> None:
     """Re-index every drifted item and thread from the database."""
     with Session(db.engine) as session:
-        index_for(current_app).apply(documents.documents_for(session, {*drift.missing, *drift.extra, *drift.stale}))
+        backend_for(current_app).apply(documents.documents_for(session, {*drift.missing, *drift.extra, *drift.stale}))

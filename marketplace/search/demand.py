@@ -1,12 +1,17 @@
-"""The demand signal: what people looked for and did not find, and requests made from it."""
+"""The demand signal: what people looked for and did not find, and requests made from it.
+
+A settled search counts as unmet when it found nothing, when someone asked for the content,
+or when nobody opened any of its results within OPEN_WINDOW. Near-duplicates ("Expense
+claims", "claim expense", "expnse claim") share a group key and are counted together.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from marketplace.accounts.models import Department, User
 from marketplace.extensions import db
@@ -16,6 +21,8 @@ from marketplace.search.services import split_terms
 from marketplace.timeutil import utcnow
 
 WINDOWS = (7, 30, 90)
+WEEKS = 6  # weekly counts shown, newest first
+OPEN_WINDOW = timedelta(minutes=5)  # a search nobody opened a result of within this is unmet
 
 
 def normalise(text: str) -> str:
@@ -33,14 +40,65 @@ def filters_from_text(text: str) -> dict[str, str]:
     return dict(parse_qsl(text))
 
 
-def record(text: str, filters: dict[str, str], results: int, explicit: bool = False) -> bool:
-    """Log a search that found little; nothing about who searched is kept."""
+def group_key(text: str) -> str:
+    """The near-duplicate key: meaningful words' stems (vocabulary equivalents as their first phrase), typos corrected, sorted."""
+    from flask import current_app
+
+    from marketplace.search.backend import BackendUnavailable
+    from marketplace.search.hooks import backend_for
+    from marketplace.search.schema import stem
+    from marketplace.search.services import read_query
+
+    words: set[str] = set()
+    backend = backend_for(current_app)
+    for concept in read_query(text.strip() + " ").concepts:
+        for word in concept.alternatives[0]:
+            try:
+                if len(word) > 3 and not word.isdigit() and not backend.known(word):
+                    word = backend.nearest(word) or word
+            except BackendUnavailable:
+                pass  # group by what was typed while search is being rebuilt
+            words.add(stem(word))
+    return " ".join(sorted(words))[:200]
+
+
+def record(text: str, filters: dict[str, str], results: int, explicit: bool = False, token: str | None = None) -> bool:
+    """Log a settled search (once per results page token); nothing about who searched is kept."""
     query = normalise(text)
     if not query:
         return False
-    db.session.add(SearchDemand(query=query, filters=canonical_filters(filters), results=results, explicit=explicit))
+    token = (token or "")[:32] or None
+    row = db.session.scalar(select(SearchDemand).where(SearchDemand.token == token)) if token and not explicit else None
+    if row is None:
+        row = SearchDemand(query=query, filters=canonical_filters(filters), token=token, group_key=group_key(text))
+        db.session.add(row)
+    row.results, row.explicit = results, explicit or row.explicit
     db.session.commit()
     return True
+
+
+def opened(token: str, text: str, filters: dict[str, str]) -> bool:
+    """Someone opened a result of the search shown under `token`: it was not unmet."""
+    token = (token or "")[:32]
+    if not token:
+        return False
+    row = db.session.scalar(select(SearchDemand).where(SearchDemand.token == token))
+    if row is None:  # opened before the settled search was logged
+        if not normalise(text):
+            return False
+        row = SearchDemand(query=normalise(text), filters=canonical_filters(filters), token=token, results=1, group_key=group_key(text))
+        db.session.add(row)
+    row.opened_at = row.opened_at or utcnow()
+    db.session.commit()
+    return True
+
+
+def unmet_clause(now):  # noqa: ANN001, ANN201 - a datetime; returns a SQL condition
+    """Found nothing, asked for explicitly, or nobody opened a result within OPEN_WINDOW."""
+    return or_(
+        SearchDemand.results == 0, SearchDemand.explicit.is_(True),
+        and_(SearchDemand.opened_at.is_(None), SearchDemand.searched_at < now - OPEN_WINDOW),
+    )
 
 
 @dataclass
@@ -51,29 +109,43 @@ class DemandEntry:
     requested: int
     last_results: int
     request: ContentRequest | None
+    weekly: list[int] = field(default_factory=list)  # unmet searches per week, this week first
+    variants: int = 1  # how many different wordings were grouped
+
+    @property
+    def trend(self) -> int:
+        """This week's count minus last week's."""
+        return (self.weekly[0] - self.weekly[1]) if len(self.weekly) > 1 else 0
 
 
 def report(limit: int = 100) -> list[DemandEntry]:
-    """Unmet queries of the last 90 days, most asked-for (last 30 days) first."""
+    """Unmet searches of the last 90 days grouped by near-duplicate key, most asked-for (last 30 days) first."""
     now = utcnow()
     since = {days: now - timedelta(days=days) for days in WINDOWS}
     within = {d: func.sum(case((SearchDemand.searched_at >= since[d], 1), else_=0)) for d in WINDOWS}
-    columns = [within[d].label(f"d{d}") for d in WINDOWS]
+    weeks = [
+        func.sum(case((and_(SearchDemand.searched_at >= now - timedelta(days=7 * (w + 1)),
+                            SearchDemand.searched_at < now - timedelta(days=7 * w)), 1), else_=0)).label(f"w{w}")
+        for w in range(WEEKS)
+    ]
+    key = func.coalesce(func.nullif(SearchDemand.group_key, ""), SearchDemand.query)
     rows = db.session.execute(
         select(
-            SearchDemand.query, SearchDemand.filters, *columns,
+            key.label("key"), func.min(SearchDemand.query).label("query"), func.count(func.distinct(SearchDemand.query)).label("variants"),
+            SearchDemand.filters, *[within[d].label(f"d{d}") for d in WINDOWS], *weeks,
             func.sum(case((SearchDemand.explicit.is_(True), 1), else_=0)).label("requested"),
             func.min(SearchDemand.results).label("results"),
         )
-        .where(SearchDemand.searched_at >= since[90])
-        .group_by(SearchDemand.query, SearchDemand.filters)
-        .order_by(within[30].desc(), within[90].desc(), SearchDemand.query)
+        .where(SearchDemand.searched_at >= since[90], unmet_clause(now))
+        .group_by(key, SearchDemand.filters)
+        .order_by(within[30].desc(), within[90].desc(), func.min(SearchDemand.query))
         .limit(limit)
     ).all()
     requests = {(r.query, r.filters): r for r in db.session.scalars(select(ContentRequest).order_by(ContentRequest.id))}
     entries = [
         DemandEntry(row.query, row.filters, {d: int(getattr(row, f"d{d}") or 0) for d in WINDOWS},
-                    int(row.requested or 0), int(row.results or 0), requests.get((row.query, row.filters)))
+                    int(row.requested or 0), int(row.results or 0), requests.get((row.query, row.filters)),
+                    [int(getattr(row, f"w{w}") or 0) for w in range(WEEKS)], int(row.variants or 1))
         for row in rows
     ]
     # Open entries first: resolved ones are history, kept visible so repeats are noticed.

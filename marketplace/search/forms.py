@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.search.schema import FACETS
@@ -46,3 +46,14 @@ class ContentRequestForm(FlaskForm):
 
 class ResolveForm(FlaskForm):
     """Mark a content request resolved (no fields beyond the CSRF token)."""
+
+
+class VocabularyForm(FlaskForm):
+    """A group of phrases that mean the same when searching."""
+
+    phrases = StringField("Phrases that mean the same", validators=[DataRequired(), Length(max=500)])
+    note = StringField("Note for other curators (optional)", validators=[Length(max=200)])
+
+
+class DeleteForm(FlaskForm):
+    """Remove something (no fields beyond the CSRF token)."""

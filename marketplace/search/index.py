@@ -20,7 +20,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
+from marketplace.search.backend import BackendUnavailable, Drift, key_order, parse_key  # noqa: F401 - re-exported
 from marketplace.search.bulk import write_fresh
 from marketplace.search.schema import build_schema
 
@@ -41,22 +41,8 @@ LOCK_TIMEOUT = 60.0
 BITSET_CACHE = 4096
 
 
-class IndexUnavailable(Exception):
+class IndexUnavailable(BackendUnavailable):
     """The index is missing or unreadable; search must say it is being rebuilt."""
-
-
-@dataclass
-class Drift:
-    """How the index differs from the database."""
-
-    # Keys are item ids, or "thread:<id>" for space threads.
-    missing: list[int | str] = field(default_factory=list)  # findable in the DB, absent from the index
-    extra: list[int | str] = field(default_factory=list)  # in the index, not findable in the DB
-    stale: list[int | str] = field(default_factory=list)  # indexed from an older version of the row
-
-    @property
-    def clean(self) -> bool:
-        return not (self.missing or self.extra or self.stale)
 
 
 def bits_of(docnums: Iterable[int], size: int) -> int:
@@ -87,10 +73,11 @@ class SearchIndex:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self._guard = threading.RLock()
-        self._index = None
-        self._name: str | None = None
-        self._searcher: Searcher | None = None
+        # Each thread reads through its own searcher: Whoosh readers share one file handle
+        # (seek, then read) and refresh() closes the readers it replaces, so a searcher
+        # used by two threads returns corrupt bytes or ReaderClosed mid-search.
+        self._local = threading.local()
+        self._bits_guard = threading.Lock()
         self._bits: OrderedDict[tuple, int] = OrderedDict()
 
     # -- locations -----------------------------------------------------------------
@@ -119,32 +106,43 @@ class SearchIndex:
     # -- reading -------------------------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """The shared searcher, refreshed when another process or a rebuild changed the index."""
-        with self._guard:
-            name = self.current_name()
-            if name is None:
-                self._close()
-                raise IndexUnavailable("no search index")
-            try:
-                if self._searcher is None or name != self._name:
-                    self._close()
-                    self._index = open_generation(self.root / name)
-                    self._name = name
-                    self._searcher = self._index.searcher()
-                else:
-                    self._searcher = self._searcher.refresh()
-            except Exception as error:  # noqa: BLE001 - any damage means "rebuild", never a 500
-                log.warning("search index unreadable: %r", error)
-                self._close()
-                raise IndexUnavailable(str(error)) from error
-            return self._searcher
+        """This thread's searcher on the live generation, reopened when a write or a rebuild changed it.
 
-    def _close(self) -> None:
-        if self._searcher is not None:
+        A new generation is opened before the old one is closed; if it cannot be opened the
+        previous one keeps answering, so "unavailable" means no usable generation at all.
+        """
+        local = self._local
+        name = self.current_name()
+        held: Searcher | None = getattr(local, "searcher", None)
+        if name is None:
+            self._close_local()
+            raise IndexUnavailable("no search index")
+        if held is not None and name == local.name and _up_to_date(local.index, held):
+            return held
+        try:
+            index = open_generation(self.root / name)
+            fresh = index.searcher()
+        except Exception as error:  # noqa: BLE001 - any damage means "rebuild", never a 500
+            if held is not None:
+                log.warning("search index generation %s unreadable, answering from the previous one: %r", name, error)
+                return held
+            log.warning("search index unreadable: %r", error)
+            raise IndexUnavailable(str(error)) from error
+        self._close_local()
+        local.index, local.name, local.searcher = index, name, fresh
+        return fresh
+
+    def release(self) -> None:
+        """Close this thread's searcher (the next search reopens the live generation)."""
+        self._close_local()
+
+    def _close_local(self) -> None:
+        held = getattr(self._local, "searcher", None)
+        if held is not None:
             # Closing a broken reader must not mask why it broke.
             with contextlib.suppress(Exception):
-                self._searcher.close()
-        self._searcher = self._index = self._name = None
+                held.close()
+        self._local.searcher = self._local.index = self._local.name = None
 
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
         """Bitset of live documents holding a term, cached per immutable segment."""
@@ -153,16 +151,18 @@ class SearchIndex:
             reader = leaf.reader()
             segment = reader.segment()
             key = (segment.segment_id(), segment.deleted_count(), fieldname, text)
-            bits = self._bits.get(key)
+            with self._bits_guard:
+                bits = self._bits.get(key)
+                if bits is not None:
+                    self._bits.move_to_end(key)
             if bits is None:
                 bits = 0
                 if (fieldname, text) in reader:
                     bits = bits_of(posting_ids(reader.postings(fieldname, text)), reader.doc_count_all())
-                self._bits[key] = bits
-                if len(self._bits) > BITSET_CACHE:
-                    self._bits.popitem(last=False)
-            else:
-                self._bits.move_to_end(key)
+                with self._bits_guard:
+                    self._bits[key] = bits
+                    if len(self._bits) > BITSET_CACHE:
+                        self._bits.popitem(last=False)
             total |= bits << offset
         return total
 
@@ -170,7 +170,15 @@ class SearchIndex:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the inter-process write lock (flock on a file next to the index)."""
+        """Hold the inter-process write lock (flock on a file next to the index); re-entrant within a thread."""
+        depth = getattr(self._local, "lock_depth", 0)
+        if depth:
+            self._local.lock_depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.lock_depth = depth
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / LOCK, "a+") as handle:
             deadline = time.monotonic() + LOCK_TIMEOUT
@@ -182,9 +190,11 @@ class SearchIndex:
                     if time.monotonic() > deadline:
                         raise TimeoutError("search index write lock held too long") from None
                     time.sleep(0.02)
+            self._local.lock_depth = 1
             try:
                 yield
             finally:
+                self._local.lock_depth = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(self, name: str, documents: dict[int | str, dict | None]) -> None:
@@ -221,8 +231,12 @@ class SearchIndex:
         sources: list[Callable[[], Iterable[list[tuple[int | str, dict | None]]]]],
         reload: Callable[[set[int | str]], dict[int | str, dict | None]],
         on_batch: Callable[[int], None] | None = None,
+        prepare: Callable[[Path], None] | None = None,
     ) -> str:
-        """Build a fresh generation from `sources` (one segment and process each), catch up on writes made meanwhile, swap it in."""
+        """Build a fresh generation from `sources` (one segment and process each), catch up on writes made meanwhile, swap it in.
+
+        `prepare(path)` runs on the new generation just before it goes live (the feed stores its starting position there).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with self.exclusive():
             old = self.current_name()
@@ -237,6 +251,8 @@ class SearchIndex:
                 changed = _journal_ids(self.root / old_now / JOURNAL, offset if old_now == old else 0) if old_now else set()
                 if changed:
                     self._write(name, reload(changed))
+                if prepare is not None:
+                    prepare(path)
                 self._set_current(name)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
@@ -287,15 +303,12 @@ def open_generation(path: Path):  # noqa: ANN201 - a Whoosh FileIndex
     return FileStorage(str(path), supports_mmap=False).open_index()
 
 
-def parse_key(text: str) -> int | str:
-    """An index key as stored: item ids come back as ints, other kinds ("thread:7") as text."""
-    return int(text) if text.isdigit() else text
-
-
-def key_order(key: int | str) -> tuple[str, int]:
-    """Sort items before threads, each by number."""
-    kind, _, number = str(key).rpartition(":")
-    return kind, int(number) if number.isdigit() else 0
+def _up_to_date(index, searcher: Searcher) -> bool:  # noqa: ANN001 - a Whoosh FileIndex
+    """True when no writer committed to this generation since the searcher opened."""
+    try:
+        return index.latest_generation() == searcher.reader().generation()
+    except Exception:  # noqa: BLE001 - unreadable TOC: reopen, which reports properly
+        return False
 
 
 def _journal_size(path: Path) -> int:

@@ -25,6 +25,10 @@ class SearchDemand(db.Model):
     results: Mapped[int] = mapped_column(default=0)
     explicit: Mapped[bool] = mapped_column(default=False)  # someone pressed "request this content"
     searched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Near-duplicates share a key: stems of the meaningful words, typos corrected, sorted.
+    group_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    token: Mapped[str | None] = mapped_column(String(32), index=True)  # the results page's random id, not the person's
+    opened_at: Mapped[datetime | None] = mapped_column()  # someone opened a result of this search
 
 
 class ContentRequest(db.Model):
@@ -48,3 +52,21 @@ class ContentRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+
+class VocabularyEntry(db.Model):
+    """A group of phrases that mean the same when searching ("per diem", "meal allowance"; "PO", "purchase order")."""
+
+    __tablename__ = "search_vocabulary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phrases: Mapped[str] = mapped_column(String(500))  # comma-separated, as the curator wrote them
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def phrase_list(self) -> list[str]:
+        return [p.strip() for p in self.phrases.split(",") if p.strip()]

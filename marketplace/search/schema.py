@@ -14,6 +14,7 @@ from whoosh.system import pack_uint
 WORD = re.compile(r"\w+")
 COMBINING = re.compile(r"[\u0300-\u036f]")
 EDGE_MAX = 15  # a prefix longer than this matches on its first 15 letters
+UNINDEXED = STOP_WORDS  # words the text fields never hold
 _STEMS: dict[str, str] = {}
 
 

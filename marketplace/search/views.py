@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.htmx import render, see_other, wants_fragment
 from marketplace.policy import require
-from marketplace.search import admin, demand, hooks, people, services
+from marketplace.search import admin, demand, follower, hooks, people, services
 from marketplace.search.forms import (
     ContentRequestForm,
     DemandForm,
@@ -21,8 +23,9 @@ bp = Blueprint("search", __name__, cli_group="search")
 
 
 @bp.record_once
-def _install_hooks(_state) -> None:  # noqa: ANN001 - Flask's signature
+def _install_hooks(state) -> None:  # noqa: ANN001 - Flask's signature
     hooks.install()
+    follower.init_app(state.app)
 
 
 @bp.route("/search")
@@ -35,8 +38,9 @@ def search() -> Response:
     tab = parse_tab(request.args)
     thread_limit = query.limit if tab == "discussions" else services.THREAD_PREVIEW
     results = services.search(query, current_user, labels, thread_limit=thread_limit)
+    token = secrets.token_hex(8)  # names this results page (not the person) so an opened result can be credited
     if not wants_fragment() and results.searched and results.total <= services.LOW_RESULTS and not results.unavailable:
-        demand.record(query.text, query.filters, results.total)  # a direct visit is a settled search
+        demand.record(query.text, query.filters, results.total, token=token)  # a direct visit is a settled search
     skills = people.skills_matching(query.text) if tab == "people" else []
     response = render(
         "search/page.html", "search/_results.html",
@@ -44,7 +48,7 @@ def search() -> Response:
         results=results, problems=problems, tab=tab, skills=skills,
         experts=people.who_knows(skills[0].slug) if skills else [],
         related=services.related_collections(query.text) if results.searched and not results.total else [],
-        demand_form=DemandForm(),
+        demand_form=DemandForm(), search_token=token,
     )
     if results.unavailable:
         response.headers["Retry-After"] = "30"
@@ -62,8 +66,20 @@ def log_demand() -> Response:
     labels = services.facet_labels()
     query, _ = parse_request(request.form, labels)
     results = services.search(query, current_user, labels)
-    if not results.unavailable and results.total <= services.LOW_RESULTS:
-        demand.record(query.text, query.filters, results.total)
+    if not results.unavailable:  # every settled search: unmet unless a result is opened within minutes
+        demand.record(query.text, query.filters, results.total, token=request.form.get("sid"))
+    return Response(status=204)
+
+
+@bp.route("/search/opened", methods=["POST"])
+@login_required
+def result_opened() -> Response:
+    """A result of a settled search was opened (sent as a beacon on click): that search was met."""
+    require("search")
+    form = DemandForm()
+    if form.validate():
+        query, _ = parse_request(request.form, services.facet_labels())
+        demand.opened(request.form.get("sid") or "", query.text, query.filters)
     return Response(status=204)
 
 
@@ -175,9 +191,41 @@ def check_command(fix: bool) -> None:
 @bp.cli.command("ensure")
 def ensure_command() -> None:
     """Build the index if it is missing, unreadable or from an older schema (used by `make run`)."""
-    index = hooks.index_for(current_app)
-    if index.exists() and index.schema_current():
+    backend = hooks.backend_for(current_app)
+    if backend.exists() and backend.schema_current():
         click.echo("Search index present.")
         return
     name = admin.rebuild()
     click.echo(f"Search index built: {name}")
+
+
+@bp.cli.command("lag")
+def lag_command() -> None:
+    """Print how far this index directory trails the change feed (as /healthz reports it)."""
+    from marketplace.search.health import search_health
+
+    for key, value in search_health(current_app).items():
+        click.echo(f"{key}: {value}")
+
+
+@bp.cli.command("catch-up")
+def catch_up_command() -> None:
+    """Apply the change feed to this index directory now (the follower does this every few seconds)."""
+    from marketplace.search import feed
+
+    click.echo(f"Applied {feed.catch_up(current_app)} changes.")
+
+
+@bp.cli.command("forget-consumer")
+@click.argument("name")
+def forget_consumer_command(name: str) -> None:
+    """Stop pruning from waiting for a retired index directory (NAME as /healthz or `search lag` shows it)."""
+    from marketplace import changes
+    from marketplace.extensions import db
+
+    changes.forget_consumer(db.session, name)
+    db.session.commit()
+    click.echo(f"Forgot {name}.")
+
+
+from marketplace.search import vocabulary_views  # noqa: E402,F401  (registers the vocabulary routes on bp)
