@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Department, User
@@ -19,12 +19,14 @@ item_kpis = Table(
     db.metadata,
     Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
     Column("kpi_id", ForeignKey("kpis.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_item_kpis_kpi_id", "kpi_id", "item_id"),  # the KPI filter and KPI counts
 )
 item_skills = Table(
     "item_skills",
     db.metadata,
     Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_item_skills_skill_id", "skill_id", "item_id"),  # the skill filter
 )
 
 
@@ -87,6 +89,16 @@ class Item(db.Model):
     """A catalog item: job aid, checklist or Quick Learn."""
 
     __tablename__ = "items"
+    # Listing indexes (migration 0040): filter, then status, then the sort, so pages and counts
+    # are read from an index and never from the rows with their bodies.
+    __table_args__ = (
+        Index("ix_items_status_newest", "status", "published_at", "id"),
+        Index("ix_items_moment_newest", "moment_id", "status", "published_at", "id"),
+        Index("ix_items_department_newest", "department_id", "status", "published_at", "id"),
+        Index("ix_items_type_newest", "type", "status", "published_at", "id"),
+        Index("ix_items_status_helpful", "status", "helpful_yes", "id"),
+        Index("ix_items_status_title", "status", text("lower(title)"), "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(16), index=True)
@@ -106,6 +118,8 @@ class Item(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column()
+    # "Was this helpful?" yes answers, recounted in the transaction that records a vote (the sort key).
+    helpful_yes: Mapped[int] = mapped_column(default=0, server_default="0")
 
     moment: Mapped[Moment] = relationship()
     department: Mapped[Department | None] = relationship()
