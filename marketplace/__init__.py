@@ -36,8 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    from marketplace import ratelimits
+    from marketplace import logs, ratelimits
 
+    logs.init_app(app)  # one JSON line per request; errors with tracebacks in the log only
     ratelimits.init_app(app)  # after the blueprints: limits attach to their endpoints
     return app
 

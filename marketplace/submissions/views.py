@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, request, url_f
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace import diskspace
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.policy import can, require
 from marketplace.submissions import services, uploads
@@ -92,6 +93,7 @@ def _save(form: SubmissionForm, submission=None) -> Response:
         saved = services.save(current_user, _data(form), chosen, current_app.config, uploads.incoming_dir(),
                               submission=submission, submit=submitting)
     except MediaRejected as problem:
+        diskspace.raise_if_low(uploads.incoming_dir())  # a full disk is not the file's fault (issue 12)
         form.file.errors.append(problem.message)
         return _form_page(form, submission, problem.status)
     if saved.state == "approved":
