@@ -61,7 +61,7 @@ def prepare(home: Path) -> None:
         "from marketplace.search import admin\n"
         "app = create_app()\n"
         "with app.app_context():\n"
-        "    migrate.upgrade(); seed.load_demo(); populate(%d); admin.rebuild()\n" % ITEMS
+        f"    migrate.upgrade(); seed.load_demo(); populate({ITEMS}); admin.rebuild()\n"
     )
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], env=environment(home), cwd=ROOT, check=True)

@@ -25,7 +25,7 @@ KNOWN_EXCEPTIONS = {
 }
 
 
-def _writes_during_gets(clients: dict, routes: dict, world, roles) -> dict[str, set[str]]:
+def _writes_during_gets(clients: dict, routes: dict, data, roles) -> dict[str, set[str]]:
     """Issue every GET in `routes` for each role, page and htmx; return the writes per endpoint."""
     found: dict[str, set[str]] = {}
     recording = {"endpoint": None}
@@ -42,7 +42,7 @@ def _writes_during_gets(clients: dict, routes: dict, world, roles) -> dict[str, 
             for role in roles:
                 for headers in ({}, {"HX-Request": "true"}):
                     recording["endpoint"] = endpoint
-                    clients[role].get(route.path(world), headers=headers)
+                    clients[role].get(route.path(data), headers=headers)
                     recording["endpoint"] = None
     finally:
         event.remove(db.engine, "before_cursor_execute", record)

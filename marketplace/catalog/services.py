@@ -197,13 +197,16 @@ def shelves(limit: int = 6) -> list[tuple[Moment, list[Item]]]:
 
 
 def facet_options() -> dict[str, list]:
-    """The values each catalog filter offers."""
+    """The values each catalog filter offers, as (value, label) pairs ready for <option>s."""
+    def pairs(*columns):
+        return [tuple(row) for row in db.session.execute(select(*columns).order_by(columns[1]))]
+
     return {
-        "moments": moments(),
-        # Plain (slug, name) rows: the menus show nothing else, and rows are far cheaper than objects.
-        "kpis": db.session.execute(select(KPI.slug, KPI.name).order_by(KPI.name)).all(),
-        "skills": db.session.execute(select(Skill.slug, Skill.name).order_by(Skill.name)).all(),
-        "departments": db.session.execute(select(Department.slug, Department.name).order_by(Department.name)).all(),
+        "moments": [(moment.slug, moment.shelf_title) for moment in moments()],
+        # Plain pairs, not objects: the menus show nothing else, and rows are far cheaper to build and render.
+        "kpis": pairs(KPI.slug, KPI.name),
+        "skills": pairs(Skill.slug, Skill.name),
+        "departments": pairs(Department.slug, Department.name),
         "types": ITEM_TYPES,
         "sorts": SORTS,
     }

@@ -36,7 +36,7 @@ def catalog() -> Response:
         "catalog/_results.html",
         filters=filters,
         page=page,
-        options=services.facet_options(),
+        options=None if wants_fragment() else services.facet_options(),  # only the full page shows the form
     )
 
 
