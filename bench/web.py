@@ -137,8 +137,9 @@ def wrk(url: str, clients: int, cookie: str = "") -> dict:
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     errors += int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50": _ms(re.search(r"50%\s+(\S+)", output).group(1)),
-            "p99": _ms(re.search(r"99%\s+(\S+)", output).group(1)), "errors": errors}
+            # Anchored: the Thread Stats table has "+/- Stdev" percentages like "91.50%" too.
+            "p50": _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+            "p99": _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)), "errors": errors}
 
 
 def _ms(value: str) -> float:
