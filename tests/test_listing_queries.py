@@ -131,3 +131,20 @@ def test_helpful_sort_follows_votes_as_they_change(as_role, base):
 def _first_title(client) -> str:
     html = client.get("/catalog?sort=helpful").get_data(as_text=True)
     return re.search(r'class="card-title"><a href="[^"]+">([^<]+)</a>', html).group(1).replace("&#39;", "'")
+
+
+def test_catalog_totals_are_reused_for_a_few_seconds_then_recounted(database_url, tmp_path_factory, base):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path_factory, CATALOG_COUNT_SECONDS=3600)
+    client = app.test_client()
+    client.login(base.users["employee"].email)
+    assert "3 items" in client.get("/catalog").get_data(as_text=True)
+    with statements() as seen:
+        again = client.get("/catalog").get_data(as_text=True)
+    assert "3 items" in again and not any("count(*)" in s for s in seen)  # reused, not recounted
+    factories.item("fresh-one", "new", title="Fresh one")
+    db.session.commit()
+    assert "Fresh one" in client.get("/catalog").get_data(as_text=True)  # the items themselves are live
+    app.config["CATALOG_COUNT_SECONDS"] = 0
+    assert "4 items" in client.get("/catalog").get_data(as_text=True)
