@@ -44,5 +44,6 @@ def downgrade() -> None:
     op.drop_index("ix_items_status_title", table_name="items")
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
-    with op.batch_alter_table("items") as batch:
-        batch.drop_column("helpful_yes")
+    # A plain DROP COLUMN (SQLite 3.35+, PostgreSQL), not a batch copy: copying `items` on SQLite
+    # drops the old table, and with foreign keys on that cascades into every row that points at it.
+    op.execute("ALTER TABLE items DROP COLUMN helpful_yes")
