@@ -8,7 +8,7 @@ WORKERS ?= 2
 HTMX_VERSION := 2.0.11
 export MARKETPLACE_ENV ?= development
 
-.PHONY: run dev test test-sqlite test-postgres lint bench install htmx media-tools migrate seed clean
+.PHONY: run dev test test-sqlite test-postgres lint bench bench-web loadtest install htmx media-tools migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,21 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python -m bench
+	scripts/ensure-bench-tools
+	$(BIN)/python -m bench.web
+
+# The web run alone: gunicorn (2 workers) on the demo seed + 50,000 items beside a bare Flask app, wrk.
+bench-web: install
+	scripts/ensure-bench-tools
+	$(BIN)/python -m bench.web
+
+# Locust against a server that is already running (e.g. `RATELIMIT_ENABLED=0 make run` in another shell).
+LOADTEST_HOST ?= http://127.0.0.1:$(PORT)
+LOADTEST_USERS ?= 20
+LOADTEST_TIME ?= 60s
+loadtest: install
+	$(BIN)/locust -f bench/locustfile.py --headless --only-summary --host $(LOADTEST_HOST) \
+		-u $(LOADTEST_USERS) -r 5 -t $(LOADTEST_TIME)
 
 clean:
 	rm -rf $(VENV) .lrs-venv static/vendor node_modules instance search_index/*

@@ -84,7 +84,12 @@ def outage(home: Path) -> str:
     from marketplace.extensions import db
     from marketplace.integrations import delivery
     from marketplace.integrations.messages import Card
-    from marketplace.integrations.models import ChatConnection, ConnectionKind, Delivery, DeliveryState
+    from marketplace.integrations.models import (
+        ChatConnection,
+        ConnectionKind,
+        Delivery,
+        DeliveryState,
+    )
     from marketplace.jobs import services as job_services
     from marketplace.jobs.models import JobRun, JobState
     from marketplace.timeutil import utcnow

@@ -37,6 +37,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     _init_shared_mechanisms(app)
+    from marketplace import logs, ratelimits
+
+    logs.init_app(app)  # one JSON line per request; errors with tracebacks in the log only
+    ratelimits.init_app(app)  # after the blueprints: limits attach to their endpoints
     return app
 
 

@@ -61,8 +61,47 @@ def demo_logins_command() -> None:
     click.echo(seed.demo_logins_text())
 
 
+backup_cli = AppGroup("backup", help="Back up and restore the database and media.")
+
+
+@backup_cli.command("create")
+@click.option("--to", "target", default="backups", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the backup archive.")
+def backup_create(target: str) -> None:
+    """Write one archive: the database (online, consistent) and the media files."""
+    from pathlib import Path
+
+    from marketplace import backup
+
+    try:
+        path = backup.create(Path(target))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written: {path}")
+
+
+@backup_cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database and media.")
+def backup_restore(archive: str, yes: bool) -> None:
+    """Replace the database and media with a backup, migrate, and rebuild the search index."""
+    from pathlib import Path
+
+    from marketplace import backup
+
+    if not yes:
+        click.confirm("This replaces the configured database and adds the backup's media. Continue?", abort=True)
+    try:
+        result = backup.restore(Path(archive))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    counts = result["counts"]
+    click.echo(f"Restored {counts['items']} items and {counts['media_files']} media files; search index rebuilt.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(db_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_logins_command)

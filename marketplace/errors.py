@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template
+import contextlib
+
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from marketplace import diskspace
 from marketplace.extensions import db
 from marketplace.htmx import reswap, wants_fragment
 
@@ -18,7 +22,10 @@ MESSAGES = {
     422: ("Please check the form", "Some of what you entered needs fixing."),
     429: ("Slow down a little", "Too many requests; try again in a moment."),
     500: ("Something went wrong on our side", "We've logged it. Please try again in a moment."),
+    503: ("We'll be right back", "The marketplace can't reach its database just now. Nothing you saved is lost; please try again in a minute."),
+    507: ("The server is out of space", diskspace.MESSAGE),
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def render_error(status: int, detail: str | None = None) -> Response:
@@ -44,10 +51,63 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         detail = error.description if getattr(error, "show_detail", False) else None
-        return render_error(error.code, detail)
+        try:
+            return render_error(error.code, detail)
+        except DBAPIError as failure:  # the page's header reads the database, and it is down
+            return database_error(failure)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Response:
+        _rollback()
+        if diskspace.is_out_of_space(error):
+            app.logger.error("Database disk full", exc_info=error)
+            return render_standalone(507)
+        if not _connection_problem(error):
+            return unexpected_error(error)
+        app.logger.error("Database unavailable: %s", type(error.orig).__name__ if error.orig else error)
+        return render_standalone(503)
+
+    @app.errorhandler(OSError)
+    def os_error(error: OSError) -> Response:
+        if not diskspace.is_out_of_space(error):
+            return unexpected_error(error)
+        _rollback()
+        app.logger.error("Out of disk space", exc_info=error)
+        return render_standalone(507)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         app.logger.exception("Unhandled error", exc_info=error)
-        db.session.rollback()  # leave no half-done transaction behind for the next request
-        return render_error(InternalServerError.code)
+        _rollback()  # leave no half-done transaction behind for the next request
+        try:
+            return render_error(InternalServerError.code)
+        except Exception as failure:  # noqa: BLE001 - the page itself failed (its header reads the database)
+            _rollback()
+            return render_standalone(503 if isinstance(failure, DBAPIError) else InternalServerError.code)
+
+
+def _rollback() -> None:
+    with contextlib.suppress(Exception):  # the connection is gone; the pool replaces it later
+        db.session.rollback()
+
+
+def _connection_problem(error: DBAPIError) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return bool(error.connection_invalidated) or isinstance(error, OperationalError | InterfaceError)
+
+
+def render_standalone(status: int) -> Response:
+    """An error page or fragment that needs no database: for when the database is the problem."""
+    title, text = MESSAGES[status]
+    context = {"status": status, "title": title, "text": text, "retry_path": request.path}
+    # Straight from the Jinja environment: context processors (Flask-Login's current_user) would query.
+    if wants_fragment():
+        body = current_app.jinja_env.get_template("errors/_error.html").render(**context)
+        response = reswap(make_response(body, status), "innerHTML", "#messages")
+    else:
+        response = make_response(current_app.jinja_env.get_template("errors/standalone.html").render(**context), status)
+    response.vary.add("HX-Request")
+    if status in (503, 507):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

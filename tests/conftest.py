@@ -73,7 +73,7 @@ def make_app(url: str, tmp_path_factory, **extra) -> Flask:
         "SQLALCHEMY_DATABASE_URI": url, "SEED_DEMO": False, "JOBS_IMMEDIATE": True,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("index") / "index"),
-        "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")), **extra,
+        "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")), "CATALOG_COUNT_SECONDS": 0, **extra,
     })
     app.test_client_class = Client
     with app.app_context():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Department, User
@@ -21,12 +21,14 @@ item_kpis = Table(
     db.metadata,
     Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
     Column("kpi_id", ForeignKey("kpis.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_item_kpis_kpi_id", "kpi_id", "item_id"),  # the KPI filter and KPI counts
 )
 item_skills = Table(
     "item_skills",
     db.metadata,
     Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_item_skills_skill_id", "skill_id", "item_id"),  # the skill filter
 )
 
 
@@ -89,6 +91,16 @@ class Item(db.Model):
     """A catalog item: job aid, checklist or Quick Learn."""
 
     __tablename__ = "items"
+    # Listing indexes (migration 0040): filter, then status, then the sort, so pages and counts
+    # are read from an index and never from the rows with their bodies.
+    __table_args__ = (
+        Index("ix_items_status_newest", "status", "published_at", "id"),
+        Index("ix_items_moment_newest", "moment_id", "status", "published_at", "id"),
+        Index("ix_items_department_newest", "department_id", "status", "published_at", "id"),
+        Index("ix_items_type_newest", "type", "status", "published_at", "id"),
+        Index("ix_items_status_helpful", "status", "helpful_yes", "id"),
+        Index("ix_items_status_title", "status", text("lower(title)"), "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(16), index=True)
@@ -118,6 +130,8 @@ class Item(db.Model):
     last_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set on the working copy of a published item while an edit waits for review.
     revision_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    # "Was this helpful?" yes answers, recounted in the transaction that records a vote (the sort key).
+    helpful_yes: Mapped[int] = mapped_column(default=0, server_default="0")
 
     moment: Mapped[Moment] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select
-from sqlalchemy.orm import selectinload
+from flask import current_app
+from sqlalchemy import Select, and_, case, delete, func, or_, select, union_all, update
+from sqlalchemy.orm import defer, selectinload
 
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.models import (
+    ITEM_STATUSES,
     ITEM_TYPES,
     KPI,
     ChecklistStep,
@@ -19,6 +22,7 @@ from marketplace.catalog.models import (
     Moment,
     Skill,
     item_kpis,
+    item_skills,
 )
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
@@ -77,53 +81,59 @@ def parse_filters(args: dict[str, str]) -> CatalogFilters:
 
 
 def published_items() -> Select:
-    """A query for every published item, with what listings display loaded eagerly."""
+    """A query for every published item, with what listings display loaded eagerly (bodies left out)."""
     return (
         select(Item)
         .where(Item.status == "published")
-        .options(selectinload(Item.kpis), selectinload(Item.moment), selectinload(Item.department))
+        .options(*LISTING_OPTIONS)
     )
 
 
-def _helpful_count():
-    return (
-        select(func.count(HelpfulVote.id))
-        .where(HelpfulVote.item_id == Item.id, HelpfulVote.helpful.is_(True))
-        .correlate(Item)
-        .scalar_subquery()
-    )
+# Cards show type, moment, title, summary and KPIs: never load bodies or transcripts for a list.
+LISTING_OPTIONS = (
+    defer(Item.body), defer(Item.transcript),
+    selectinload(Item.kpis), selectinload(Item.moment),
+)
 
 
-def filtered_query(filters: CatalogFilters) -> Select:
-    """Build the listing query for the given filters and sort."""
-    query = published_items()
+def _id_of(model, slug: str):
+    # Resolved once by the database, so the filter compares an indexed column with a constant.
+    return select(model.id).where(model.slug == slug).scalar_subquery()
+
+
+def _conditions(filters: CatalogFilters, ranked: list[int] | None = None) -> list:
+    conditions = [Item.status == "published"]
     if filters.moment:
-        query = query.where(Item.moment.has(Moment.slug == filters.moment))
-    if filters.kpi:
-        query = query.where(Item.kpis.any(KPI.slug == filters.kpi))
-    if filters.skill:
-        query = query.where(Item.skills.any(Skill.slug == filters.skill))
+        conditions.append(Item.moment_id == _id_of(Moment, filters.moment))
     if filters.department:
-        query = query.where(Item.department.has(Department.slug == filters.department))
+        conditions.append(Item.department_id == _id_of(Department, filters.department))
+    if filters.kpi:
+        conditions.append(Item.id.in_(select(item_kpis.c.item_id).where(item_kpis.c.kpi_id == _id_of(KPI, filters.kpi))))
+    if filters.skill:
+        conditions.append(Item.id.in_(select(item_skills.c.item_id).where(item_skills.c.skill_id == _id_of(Skill, filters.skill))))
     if filters.type:
-        query = query.where(Item.type == filters.type)
-    ranked: list[int] | None = None
-    if filters.q:
-        ranked = _matching_ids(filters)
-        if ranked is None:  # search is being rebuilt: fall back to the literal title and summary filter
-            pattern = f"%{filters.q.lower()}%"
-            query = query.where(or_(func.lower(Item.title).like(pattern), func.lower(Item.summary).like(pattern)))
-        else:
-            query = query.where(Item.id.in_(ranked or [-1]))
+        conditions.append(Item.type == filters.type)
+    if filters.q and ranked is not None:
+        conditions.append(Item.id.in_(ranked or [-1]))  # the one search decided what matches
+    elif filters.q:  # search is being rebuilt: fall back to the literal title and summary filter
+        pattern = f"%{filters.q.lower()}%"
+        conditions.append(or_(func.lower(Item.title).like(pattern), func.lower(Item.summary).like(pattern)))
+    return conditions
+
+
+ORDERS = {
+    "newest": (Item.published_at.desc(), Item.id.desc()),
+    "title": (func.lower(Item.title), Item.id),
+    "helpful": (Item.helpful_yes.desc(), Item.id.desc()),
+}
+
+
+def filtered_query(filters: CatalogFilters, ranked: list[int] | None = None) -> Select:
+    """Build the listing query for the given filters and sort (each served by an index, or search's order)."""
+    query = select(Item).where(*_conditions(filters, ranked)).options(*LISTING_OPTIONS)
     if filters.sort == "relevance" and ranked:
         return query.order_by(case({item_id: position for position, item_id in enumerate(ranked)}, value=Item.id), Item.id)
-    order = {
-        "relevance": (Item.published_at.desc(), Item.id.desc()),
-        "newest": (Item.published_at.desc(), Item.id.desc()),
-        "title": (func.lower(Item.title), Item.id),
-        "helpful": (_helpful_count().desc(), Item.id.desc()),
-    }[filters.sort]
-    return query.order_by(*order)
+    return query.order_by(*ORDERS.get(filters.sort, ORDERS["newest"]))
 
 
 def _matching_ids(filters: CatalogFilters) -> list[int] | None:
@@ -138,9 +148,69 @@ def _matching_ids(filters: CatalogFilters) -> list[int] | None:
         return None
 
 
-def list_items(filters: CatalogFilters, per_page: int):
-    """One page of the filtered catalog (a Flask-SQLAlchemy Pagination)."""
-    return db.paginate(filtered_query(filters), page=filters.page, per_page=per_page, error_out=False)
+def count_items(filters: CatalogFilters, ranked: list[int] | None = None) -> int:
+    """How many published items match: counted over ids, from an index, remembered for a few seconds."""
+    ttl = float(current_app.config.get("CATALOG_COUNT_SECONDS", 0))
+    if ttl <= 0 or ranked is not None:
+        return _count(filters, ranked)
+    # Counting 50,000 index entries is a fifth of a catalog page's work; a total a few seconds old
+    # is fine (the listed items themselves are always read fresh).
+    cache = current_app.extensions.setdefault("catalog_counts", {})
+    key = (filters.moment, filters.kpi, filters.type, filters.skill, filters.department, filters.q)
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit and now - hit[0] < ttl:
+        return hit[1]
+    if len(cache) >= COUNT_CACHE_SIZE:
+        cache.clear()
+    total = cache[key] = (now, _count(filters))
+    return total[1]
+
+
+COUNT_CACHE_SIZE = 1024
+
+
+def _count(filters: CatalogFilters, ranked: list[int] | None = None) -> int:
+    return db.session.scalar(select(func.count()).select_from(Item).where(*_conditions(filters, ranked))) or 0
+
+
+def list_items(filters: CatalogFilters, per_page: int) -> Pagination:
+    """One page of the filtered catalog: one count and one page query (plus two eager loads)."""
+    ranked = _matching_ids(filters) if filters.q else None
+    total = count_items(filters, ranked)
+    query = filtered_query(filters, ranked).limit(per_page).offset((filters.page - 1) * per_page)
+    items = list(db.session.scalars(query)) if (filters.page - 1) * per_page < total else []
+    return Pagination(items, filters.page, per_page, total)
+
+
+@dataclass
+class Pagination:
+    """A page of results with what the pagination macro reads."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 def moments() -> list[Moment]:
@@ -149,21 +219,38 @@ def moments() -> list[Moment]:
 
 
 def shelves(limit: int = 6) -> list[tuple[Moment, list[Item]]]:
-    """One shelf of recent published items for each moment of need."""
-    result = []
-    for moment in moments():
-        query = filtered_query(CatalogFilters(moment=moment.slug)).limit(limit)
-        result.append((moment, list(db.session.scalars(query))))
-    return result
+    """One shelf of recent published items for each moment of need, read in one statement."""
+    all_moments = moments()
+    newest = [
+        select(Item.id).where(Item.status == "published", Item.moment_id == moment.id)
+        .order_by(*ORDERS["newest"]).limit(limit).subquery()
+        for moment in all_moments
+    ]
+    if not newest:
+        return []
+    ids = union_all(*(select(shelf.c.id) for shelf in newest))
+    query = (
+        select(Item).where(Item.id.in_(ids))
+        .options(defer(Item.body), defer(Item.transcript), selectinload(Item.kpis))
+        .order_by(*ORDERS["newest"])
+    )
+    by_moment: dict[int, list[Item]] = {moment.id: [] for moment in all_moments}
+    for item in db.session.scalars(query):
+        by_moment[item.moment_id].append(item)  # item.moment comes from the identity map, no query
+    return [(moment, by_moment[moment.id]) for moment in all_moments]
 
 
 def facet_options() -> dict[str, list]:
-    """The values each catalog filter offers."""
+    """The values each catalog filter offers, as (value, label) pairs ready for <option>s."""
+    def pairs(*columns):
+        return [tuple(row) for row in db.session.execute(select(*columns).order_by(columns[1]))]
+
     return {
-        "moments": moments(),
-        "kpis": list(db.session.scalars(select(KPI).order_by(KPI.name))),
-        "skills": list(db.session.scalars(select(Skill).order_by(Skill.name))),
-        "departments": list(db.session.scalars(select(Department).order_by(Department.name))),
+        "moments": [(moment.slug, moment.shelf_title) for moment in moments()],
+        # Plain pairs, not objects: the menus show nothing else, and rows are far cheaper to build and render.
+        "kpis": pairs(KPI.slug, KPI.name),
+        "skills": pairs(Skill.slug, Skill.name),
+        "departments": pairs(Department.slug, Department.name),
         "types": ITEM_TYPES,
         "sorts": SORTS,
     }
@@ -225,6 +312,10 @@ def vote_helpful(user: User, item: Item, helpful: bool) -> None:
     else:
         vote.helpful = helpful
         vote.voted_at = utcnow()
+    db.session.flush()
+    # The listing sort key, recounted (not incremented) in the same transaction: it heals itself.
+    yes = select(func.count(HelpfulVote.id)).where(HelpfulVote.item_id == item.id, HelpfulVote.helpful.is_(True))
+    db.session.execute(update(Item).where(Item.id == item.id).values(helpful_yes=yes.scalar_subquery()))
     db.session.commit()
 
 
@@ -255,20 +346,22 @@ def helpfulness(item: Item, user: User | None = None) -> Helpfulness:
     return Helpfulness(int(yes), int(total), mine)
 
 
-def items_for_kpi(kpi: KPI) -> list[Item]:
-    """Published items that serve a KPI, grouped naturally by moment."""
-    query = published_items().where(Item.kpis.any(KPI.id == kpi.id)).join(Moment).order_by(Moment.position, Item.title)
-    return list(db.session.scalars(query))
+def items_for_kpi(kpi: KPI, page: int, per_page: int) -> Pagination:
+    """One page of the published items that serve a KPI, by title."""
+    return list_items(CatalogFilters(kpi=kpi.slug, sort="title", page=page), per_page)
 
 
 def kpi_overview() -> list[tuple[KPI, int]]:
     """Every KPI with how many published items serve it."""
-    served = (
-        select(item_kpis.c.kpi_id, func.count().label("n"))
+    # All links, grouped along the KPI index, minus the few links of unpublished items: two index
+    # reads instead of joining every link to its item (which took hundreds of ms at 50,000 items).
+    links = dict(db.session.execute(select(item_kpis.c.kpi_id, func.count()).group_by(item_kpis.c.kpi_id)).all())
+    unpublished = [status for status in ITEM_STATUSES if status != "published"]
+    hidden = dict(db.session.execute(
+        select(item_kpis.c.kpi_id, func.count())
         .join(Item, Item.id == item_kpis.c.item_id)
-        .where(Item.status == "published")
+        .where(Item.status.in_(unpublished))
         .group_by(item_kpis.c.kpi_id)
-        .subquery()
-    )
-    query = select(KPI, func.coalesce(served.c.n, 0)).outerjoin(served, served.c.kpi_id == KPI.id).order_by(KPI.name)
-    return [(kpi, int(n)) for kpi, n in db.session.execute(query)]
+    ).all())
+    kpis = db.session.scalars(select(KPI).options(selectinload(KPI.department)).order_by(KPI.name))
+    return [(kpi, links.get(kpi.id, 0) - hidden.get(kpi.id, 0)) for kpi in kpis]

@@ -36,7 +36,7 @@ def catalog() -> Response:
         "catalog/_results.html",
         filters=filters,
         page=page,
-        options=services.facet_options(),
+        options=None if wants_fragment() else services.facet_options(),  # only the full page shows the form
     )
 
 
@@ -121,4 +121,8 @@ def kpis() -> Response:
 def kpi(slug: str) -> Response:
     """What serves one KPI."""
     kpi = services.kpi_by_slug(slug) or abort(404)
-    return render("catalog/kpi.html", kpi=kpi, items=services.items_for_kpi(kpi))
+    page = services.parse_filters({"page": request.args.get("page", "1")}).page
+    return render(
+        "catalog/kpi.html", "catalog/_kpi_items.html", kpi=kpi,
+        page=services.items_for_kpi(kpi, page, current_app.config["PAGE_SIZE"]),
+    )

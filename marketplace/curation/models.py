@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import KPI, Item
@@ -17,6 +17,7 @@ COLLECTION_STATUSES = ("draft", "published")
 
 class Collection(db.Model):
     __tablename__ = "collections"
+    __table_args__ = (Index("ix_collections_status_featured", "status", "featured", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -35,6 +36,9 @@ class Collection(db.Model):
         order_by="CollectionEntry.position", cascade="all, delete-orphan", back_populates="collection"
     )
 
+    # Filled by listings with one counted subquery (services.with_entry_count), never by loading entries.
+    entry_count: Mapped[int | None] = query_expression()
+
     @property
     def is_published(self) -> bool:
         return self.status == "published"
@@ -48,7 +52,7 @@ class CollectionEntry(db.Model):
     collection_id: Mapped[int] = mapped_column(
         ForeignKey("collections.id", ondelete="CASCADE"), index=True
     )
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     collection: Mapped[Collection] = relationship(back_populates="entries")

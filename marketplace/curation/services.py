@@ -6,8 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload, with_expression
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import KPI, Item
@@ -45,7 +45,17 @@ def unique_slug(model, text: str) -> str:
 
 
 def _with_entries():
-    return selectinload(Collection.entries).selectinload(CollectionEntry.item)
+    item = selectinload(Collection.entries).selectinload(CollectionEntry.item)
+    return item.options(defer(Item.body), defer(Item.transcript), selectinload(Item.kpis), selectinload(Item.moment))
+
+
+def _listing_options():
+    """What a collection card shows: its KPI and how many items, counted without loading them."""
+    count = (
+        select(func.count(CollectionEntry.id)).where(CollectionEntry.collection_id == Collection.id)
+        .correlate(Collection).scalar_subquery()
+    )
+    return (selectinload(Collection.kpi), with_expression(Collection.entry_count, count))
 
 
 def featured_collections(limit: int = 4) -> list[Collection]:
@@ -55,14 +65,14 @@ def featured_collections(limit: int = 4) -> list[Collection]:
         .where(Collection.status == "published", Collection.featured.is_(True))
         .order_by(Collection.updated_at.desc())
         .limit(limit)
-        .options(_with_entries())
+        .options(*_listing_options())
     )
     return list(db.session.scalars(query))
 
 
 def list_collections(include_drafts: bool) -> list[Collection]:
     """Collections for the index page; drafts only for those who may edit."""
-    query = select(Collection).order_by(Collection.featured.desc(), Collection.title).options(_with_entries())
+    query = select(Collection).order_by(Collection.featured.desc(), Collection.title).options(*_listing_options())
     if not include_drafts:
         query = query.where(Collection.status == "published")
     return list(db.session.scalars(query))
@@ -78,11 +88,11 @@ def kpi_choices() -> list[tuple[int, str]]:
     return [(k.id, k.name) for k in db.session.scalars(select(KPI).order_by(KPI.name))]
 
 
-def addable_items(collection: Collection | None) -> list[Item]:
-    """Published items not yet in the collection."""
+def addable_items(collection: Collection | None) -> list[tuple[int, str]]:
+    """(id, title) of published items not yet in the collection: two columns, never bodies."""
     taken = {entry.item_id for entry in collection.entries} if collection else set()
-    query = select(Item).where(Item.status == "published").order_by(Item.title)
-    return [item for item in db.session.scalars(query) if item.id not in taken]
+    query = select(Item.id, Item.title).where(Item.status == "published").order_by(func.lower(Item.title), Item.id)
+    return [(item_id, title) for item_id, title in db.session.execute(query) if item_id not in taken]
 
 
 def _check(data: CollectionData) -> None:

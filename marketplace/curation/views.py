@@ -71,7 +71,7 @@ def _editable(slug: str):
 
 def _edit_context(collection, **forms) -> dict:
     add_form = forms.get("add_form") or AddItemForm()
-    add_form.item_id.choices = [(i.id, i.title) for i in services.addable_items(collection)]
+    add_form.item_id.choices = services.addable_items(collection)
     return {"collection": collection, "add_form": add_form, "move_form": MoveForm(), **forms}
 
 
@@ -109,7 +109,7 @@ def add_item(slug: str) -> Response:
     """Append an item to the collection."""
     collection = _editable(slug)
     form = AddItemForm()
-    form.item_id.choices = [(i.id, i.title) for i in services.addable_items(collection)]
+    form.item_id.choices = services.addable_items(collection)
     if not form.validate():
         return _entries_response(collection, "Choose an item to add.", 422)
     try:

@@ -30,7 +30,17 @@ class SpoolingRequest(Request):
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None) -> IO[bytes]:
         # Deleted when the request closes, so refused and abandoned uploads leave nothing behind.
-        return tempfile.NamedTemporaryFile(dir=incoming_dir(), prefix="upload-", suffix=".part")
+        spool = tempfile.NamedTemporaryFile(dir=incoming_dir(), prefix="upload-", suffix=".part")  # noqa: SIM115
+        self.__dict__.setdefault("_spools", []).append(spool)
+        return spool
+
+    def close(self) -> None:
+        """Close (so delete) every spool, also one whose part never finished (a full disk, a dropped client)."""
+        try:
+            super().close()
+        finally:
+            for spool in self.__dict__.get("_spools", []):
+                spool.close()
 
 
 def init_app(app: Flask) -> None:

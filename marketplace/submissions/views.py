@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, request, url_f
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace import diskspace
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.lifecycle import similar
 from marketplace.policy import can, require
@@ -113,6 +114,7 @@ def save_form(form: SubmissionForm, submission=None, live=None) -> Response:
         saved = services.save(current_user, _data(form), chosen, current_app.config, uploads.incoming_dir(),
                               submission=submission, submit=submitting)
     except MediaRejected as problem:
+        diskspace.raise_if_low(uploads.incoming_dir())  # a full disk is not the file's fault (issue 12)
         form.file.errors.append(problem.message)
         return _form_page(form, None if live is not None else submission, problem.status, live=live)
     if saved.state == "approved":

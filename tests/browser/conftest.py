@@ -43,7 +43,7 @@ def _wait_until_up(url: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read() if process.stderr else ''}")
+            raise RuntimeError(f"server exited: {getattr(process, 'log_path', Path('/dev/null')).read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
                 if response.status == 200:
@@ -73,7 +73,11 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "marketplace:create_app()"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The app logs a JSON line per request to stderr: into a file, since an undrained pipe fills and blocks the workers.
+    log_path = home / "gunicorn.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    process.log_path = log_path
     try:
         _wait_until_up(url, process)
         yield url
