@@ -87,3 +87,6 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.search.views import bp as search_bp
 
     app.register_blueprint(search_bp)
+    from marketplace.jobs.views import bp as jobs_admin_bp
+
+    app.register_blueprint(jobs_admin_bp)

@@ -45,6 +45,8 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return _staff(user) or user.is_champion
     if action == "admin_users":
         return user.is_admin
+    if action == "admin_jobs":
+        return user.is_admin
     if action == "view_media":
         # A file no item shows (left by an interrupted edit, say) is for staff to inspect, nobody else.
         return _signed_in(user) and _staff(user) if target is None else can(user, "view_item", target)

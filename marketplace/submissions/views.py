@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.policy import can, require
-from marketplace.submissions import services, uploads
+from marketplace.submissions import processing, services, uploads
 from marketplace.submissions.forms import (
     ActionForm,
     CommentForm,
@@ -94,7 +94,11 @@ def _save(form: SubmissionForm, submission=None) -> Response:
     except MediaRejected as problem:
         form.file.errors.append(problem.message)
         return _form_page(form, submission, problem.status)
-    if saved.state == "approved":
+    media = processing.status(saved.id) if chosen else None
+    if media is not None:
+        flash(media.message + (" It is then submitted for review." if submitting and media.processing else ""),
+              "error" if media.failed else "success")
+    elif saved.state == "approved":
         flash("Published: you are a trusted contributor and screening found nothing.", "success")
     elif submitting:
         flash("Submitted for review. You'll be notified of the decision.", "success")
@@ -153,8 +157,20 @@ def _detail_context(submission) -> dict:
     return {
         "submission": submission, "item": submission.item, "changes": services.latest_changes(submission),
         "comment_form": CommentForm(), "action_form": ActionForm(), "decision_form": DecisionForm(),
-        "overdue": services.is_overdue(submission, sla),
+        "overdue": services.is_overdue(submission, sla), "media_status": processing.status(submission.id),
     }
+
+
+@bp.route("/submissions/<int:submission_id>/processing")
+@login_required
+def media_status(submission_id: int) -> Response:
+    """Polled by the submission page while its file is processed; reloads the page once it is done."""
+    submission = _own(submission_id)
+    status = processing.status(submission.id)
+    response = render_fragment("submissions/_media_status.html", submission=submission, media_status=status)
+    if request.headers.get("HX-Request") and not (status and status.processing):
+        response.headers["HX-Refresh"] = "true"  # the finished file (or the failure) shows on the full page
+    return response
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
