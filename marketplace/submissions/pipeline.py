@@ -333,8 +333,11 @@ def probe(path: Path) -> dict:
     ]
     try:
         result = run_tool(command, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
+    except subprocess.TimeoutExpired:
         raise MediaRejected("We could not read this video.") from None
+    except OSError as error:
+        # ffprobe missing or not runnable: the server's fault, not the file's, so the job retries and an admin sees it.
+        raise RuntimeError(f"ffprobe could not run ({error}); install ffmpeg (scripts/ensure-media-tools)") from error
     if result.returncode != 0:
         raise MediaRejected("This video is damaged or incomplete and could not be read.")
     return json.loads(result.stdout or b"{}")

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -18,9 +19,11 @@ from marketplace.media.storage import LocalStorage, storage
 from marketplace.notifications.services import notify
 from marketplace.submissions import pipeline, processing, services
 from marketplace.submissions.models import Submission
+from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 PARTIAL_MAX_AGE_SECONDS = 15 * 60  # a spool file nobody has written to for this long belongs to a dead request
+RETRY_WINDOW = timedelta(days=7)  # raw uploads of runs failed by server trouble wait this long for an admin's retry
 
 
 @jobs.durable(processing.MEDIA_JOB)
@@ -35,11 +38,13 @@ def process_media(submission_id: int, user_id: int, files: list[dict], captions:
         return
     try:
         with contextlib.ExitStack() as stack:
-            local = [(stack.enter_context(storage().local_copy(f["stored"], workdir)), f["name"]) for f in files]
             try:
+                local = [(stack.enter_context(storage().local_copy(f["stored"], workdir)), f["name"]) for f in files]
                 results = pipeline.process_all(local, workdir, services.limits(current_app.config))
             except pipeline.MediaRejected as refusal:
                 raise jobs.GiveUp(refusal.message) from None
+            except FileNotFoundError:
+                raise jobs.GiveUp("The uploaded file is no longer on the server; please upload it again.") from None
         services.attach_processed(submission, db.session.get(User, user_id), results, captions, submit,
                                   current_app.config)
     finally:
@@ -49,17 +54,17 @@ def process_media(submission_id: int, user_id: int, files: list[dict], captions:
 
 @jobs.on_failure(processing.MEDIA_JOB)
 def media_gave_up(run: jobs.JobRun) -> None:
-    """Remove the raw upload and tell the submitter why nothing changed."""
+    """Tell the submitter why nothing changed; drop the raw upload unless an admin's retry could still help."""
     payload = run.payload
-    processing.discard_pending(payload.get("files", []))
+    if (run.last_error or "").startswith(processing.GIVE_UP_PREFIX):
+        processing.discard_pending(payload.get("files", []))  # refused: trying again cannot help
     shutil.rmtree(processing.work_dir(payload.get("token", "none")), ignore_errors=True)
     submission = db.session.get(Submission, payload.get("submission_id"))
     if submission is None:
         return
     names = ", ".join(f"“{f['name']}”" for f in payload.get("files", []))
-    notify(submission.submitter_id,
-           f"We could not use {names} for “{submission.item.title}”: {processing.failure_message(run)}",
-           f"/submissions/{submission.id}")
+    text = f"We could not use {names} for “{submission.item.title}”: {processing.failure_message(run)}"
+    notify(submission.submitter_id, text[:500], f"/submissions/{submission.id}")
 
 
 @jobs.periodic(jobs.crontab(minute="*/5"))
@@ -73,7 +78,7 @@ def sweep_incoming() -> None:
 def sweep_incoming_now(max_age: float = PARTIAL_MAX_AGE_SECONDS) -> int:
     """Remove abandoned spool files, job scratch dirs and (local storage) raw uploads no job will use."""
     incoming = Path(current_app.config["UPLOAD_DIR"]) / "incoming"
-    live = _live_tokens()
+    live, retryable = _tokens()
     cutoff, removed = time.time() - max_age, 0
     for entry in incoming.glob("*") if incoming.is_dir() else []:
         if entry.is_dir() and entry.name.startswith("work-"):
@@ -87,13 +92,17 @@ def sweep_incoming_now(max_age: float = PARTIAL_MAX_AGE_SECONDS) -> int:
     store = storage()
     if isinstance(store, LocalStorage) and (store.root / "pending").is_dir():
         for raw in (store.root / "pending").iterdir():
-            if raw.name.split("-", 1)[0] not in live and raw.stat().st_mtime < cutoff:
+            if raw.name.split("-", 1)[0] not in live | retryable and raw.stat().st_mtime < cutoff:
                 raw.unlink(missing_ok=True)
                 removed += 1
     return removed
 
 
-def _live_tokens() -> set[str]:
+def _tokens() -> tuple[set[str], set[str]]:
+    """Tokens of media runs waiting or running, and of runs failed recently enough to be retried."""
     waiting = (jobs.JobState.PENDING, jobs.JobState.RUNNING)
-    query = select(jobs.JobRun.payload).where(jobs.JobRun.name == processing.MEDIA_JOB, jobs.JobRun.state.in_(waiting))
-    return {payload.get("token") for payload in db.session.scalars(query)}
+    media = select(jobs.JobRun.payload).where(jobs.JobRun.name == processing.MEDIA_JOB)
+    live = db.session.scalars(media.where(jobs.JobRun.state.in_(waiting)))
+    failed = db.session.scalars(media.where(jobs.JobRun.state == jobs.JobState.FAILED,
+                                            jobs.JobRun.finished_at > utcnow() - RETRY_WINDOW))
+    return {p.get("token") for p in live}, {p.get("token") for p in failed}
