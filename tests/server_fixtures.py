@@ -112,3 +112,25 @@ def form_fields(base, token: str, **changes) -> dict:
     from tests import submission_helpers as h
 
     return {**h.form(base, **changes), "csrf_token": token}
+
+
+def fetch(port: int, path: str, session: Session | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """GET raw bytes (media), with the session's cookies."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    cookie = "; ".join(f"{k}={v}" for k, v in (session.cookies if session else {}).items())
+    conn.request("GET", path, headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def upload(session: Session, base, file_name: str, content: bytes, path: str = "/submit") -> tuple[int, dict]:
+    """POST the submit form with one file, at full speed."""
+    head, content, tail = multipart(form_fields(base, session.token("/submit")), file_name, content)
+    status, headers, _ = session.request("POST", path, [head, content, tail],
+                                         {"Content-Type": "multipart/form-data; boundary=mkpboundary42"},
+                                         len(head) + len(content) + len(tail))
+    return status, headers
