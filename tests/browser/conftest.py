@@ -67,12 +67,16 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "marketplace:create_app()"]
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The job worker beside gunicorn, as `make run` starts it: uploads are processed by it.
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "marketplace", "jobs", "worker"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_until_up(url, process)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for running in (process, worker):
+            running.terminate()
+            running.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
