@@ -285,22 +285,21 @@ def _image(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list
                 if opened.width * opened.height > limits.max_image_pixels:
                     raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
                 opened.load()
-                upright = ImageOps.exif_transpose(opened)
-            # Each step frees the one before, so a 40-megapixel image never has more than two copies.
-            mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(upright) else "RGBA"
-            converted = upright.convert(mode)
-            del upright
+                ImageOps.exif_transpose(opened, in_place=True)  # no extra copy of the pixels
+                mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(opened) else "RGBA"
+                converted = opened.convert(mode)
+            del opened  # closing does not free the pixels; dropping the last reference does
     except MediaRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MediaRejected("This image declares far more pixels than any photo (a decompression bomb) and was refused.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise MediaRejected(f"This image is damaged or incomplete and could not be read ({type(error).__name__}).") from None
-    # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over.
-    size, pixels = converted.size, converted.tobytes()
+    # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over. Pasting (not tobytes and
+    # frombytes) keeps at most two copies of the pixels at any moment.
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
     del converted
-    clean = Image.frombytes(mode, size, pixels)
-    del pixels
     main = _new_output(workdir, outputs, "image", mime, ALLOWED[mime][1])
     options = {"JPEG": {"quality": 88}, "PNG": {}, "WEBP": {"quality": 85}}[pillow_format]
     clean.save(main.path, pillow_format, **options)
