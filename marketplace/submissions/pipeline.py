@@ -7,6 +7,7 @@ a message written for the person who chose the file.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,12 +233,19 @@ def process(source: Path, name: str | None, workdir: Path, limits: Limits, kinds
 
 def _check_dimensions(source: Path, mime: str, limits: Limits) -> None:
     # Reads the header only: the pixel count is known before anything is decoded.
+    with _image_errors(), Image.open(source, formats=[PILLOW_FORMATS[mime]]) as opened:
+        if opened.width * opened.height > limits.max_image_pixels:
+            raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
+
+
+@contextlib.contextmanager
+def _image_errors() -> Iterator[None]:
+    """Turn Pillow's errors (and its bomb warning, made an error) into refusals worded for people."""
     try:
         with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source, formats=[PILLOW_FORMATS[mime]]) as opened:
-                if opened.width * opened.height > limits.max_image_pixels:
-                    raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
+            yield
     except MediaRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -277,24 +286,15 @@ def _image(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list
     """Decode, straighten and re-encode an image; at most two full copies of the pixels exist at once."""
     refuse_active_content(source)
     pillow_format = PILLOW_FORMATS[mime]
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source, formats=[pillow_format]) as opened:
-                if opened.width * opened.height > limits.max_image_pixels:
-                    raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
-                opened.load()
-                ImageOps.exif_transpose(opened, in_place=True)  # no extra copy of the pixels
-                mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(opened) else "RGBA"
-                converted = opened.convert(mode)
-            del opened  # closing does not free the pixels; dropping the last reference does
-    except MediaRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise MediaRejected("This image declares far more pixels than any photo (a decompression bomb) and was refused.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-        raise MediaRejected(f"This image is damaged or incomplete and could not be read ({type(error).__name__}).") from None
+    with _image_errors():
+        with Image.open(source, formats=[pillow_format]) as opened:
+            if opened.width * opened.height > limits.max_image_pixels:
+                raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
+            opened.load()
+            ImageOps.exif_transpose(opened, in_place=True)  # no extra copy of the pixels
+            mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(opened) else "RGBA"
+            converted = opened.convert(mode)
+        del opened  # closing does not free the pixels; dropping the last reference does
     # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over. Pasting (not tobytes and
     # frombytes) keeps at most two copies of the pixels at any moment.
     clean = Image.new(mode, converted.size)

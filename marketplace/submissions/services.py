@@ -234,9 +234,7 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
             stored = processing.queue(submission.id, user.id, uploads, checked, data.captions, submit)
         elif submit:
             _submit(submission, user, findings)
-        old_names = [m.storage_name for m in replaced]
-        for media in replaced:
-            db.session.delete(media)
+        old_names = _delete_rows(replaced)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -258,9 +256,7 @@ def attach_processed(submission: Submission, user: User, results: list[pipeline.
             findings = screen_fields(_fields(submission.item), config.get("SCREENING_PHONE_REGION", "US"))
             submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
             _submit(submission, user, findings)
-        old_names = [m.storage_name for m in replaced]
-        for media in replaced:
-            db.session.delete(media)
+        old_names = _delete_rows(replaced)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -269,6 +265,13 @@ def attach_processed(submission: Submission, user: User, results: list[pipeline.
             pipeline.discard(result.outputs)
         raise
     delete_stored(old_names)
+
+
+def _delete_rows(replaced: list[MediaFile]) -> list[str]:
+    """Delete replaced media rows; return their storage names, removed once the commit succeeds."""
+    for media in replaced:
+        db.session.delete(media)
+    return [m.storage_name for m in replaced]
 
 
 def transition(submission: Submission, to: str, actor: User | None, text: str = "") -> None:
