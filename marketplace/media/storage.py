@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from flask import Flask, Response, current_app, request, send_file
+from flask import Response, current_app, request, send_file
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 
 CHUNK = 1024 * 1024
@@ -194,13 +194,8 @@ def build(config) -> Storage:
     return LocalStorage(Path(config["UPLOAD_DIR"]), config.get("MEDIA_X_ACCEL_PREFIX", ""))
 
 
-def init_app(app: Flask) -> None:
-    """Build the app's storage once."""
-    app.extensions["media_storage"] = build(app.config)
-
-
 def storage() -> Storage:
-    """The current app's media storage."""
+    """The current app's media storage, built from its configuration on first use."""
     found = current_app.extensions.get("media_storage")
     if found is None:
         found = current_app.extensions["media_storage"] = build(current_app.config)
