@@ -106,6 +106,8 @@ def test_the_sweep_removes_what_dead_requests_and_killed_jobs_left(base, tmp_pat
     assert sweep_incoming_now() == 2
     assert not dead_spool.exists() and not orphan_work.exists()
     assert live_spool.exists() and live_work.exists()
+    live_spool.unlink()  # the upload dir is shared by the session's tests
+    live_work.rmdir()
 
 
 def test_a_killed_worker_takes_its_media_tool_with_it(tmp_path):
