@@ -124,3 +124,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(identity_bp)
     app.register_blueprint(privacy_bp)
     scim.init_app(app)
+    from marketplace.jobs.views import bp as jobs_admin_bp
+
+    app.register_blueprint(jobs_admin_bp)

@@ -34,6 +34,14 @@ def from_environment() -> dict:
         "INSTANCE_DIR": str(instance),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(ROOT / "search_index")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        # Media storage: "local" (UPLOAD_DIR, which may be a shared mount) or "s3" (any S3-compatible store).
+        "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "MEDIA_S3_BUCKET": os.environ.get("MEDIA_S3_BUCKET", ""),
+        "MEDIA_S3_ENDPOINT_URL": os.environ.get("MEDIA_S3_ENDPOINT_URL", ""),
+        "MEDIA_S3_REGION": os.environ.get("MEDIA_S3_REGION", ""),
+        "MEDIA_S3_PREFIX": os.environ.get("MEDIA_S3_PREFIX", ""),
+        # Behind nginx: the app checks access, nginx sends the file (X-Accel-Redirect to this internal location).
+        "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX", ""),
         "SEED_DEMO": _env_bool("SEED_DEMO", development),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 12),
         # Seconds a catalog total may be reused (0: count every time; tests count every time).

@@ -55,6 +55,8 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return target is not None and (target.id == user.id or user.is_admin)
     if action == "download_export":  # the person, or the admin who asked for it
         return user.id in (target.user_id, target.requested_by_id)
+    if action == "admin_jobs":
+        return user.is_admin
     if action == "view_media":
         # A file no item shows (left by an interrupted edit, say) is for staff to inspect, nobody else.
         return _signed_in(user) and _staff(user) if target is None else can(user, "view_item", target)

@@ -111,6 +111,35 @@ def _media(item: Item, spec: dict, owner: User | None) -> None:
     item.transcript = spec.get("transcript", "")
 
 
+def _demo_files(spec: dict) -> list[tuple[str, str]]:
+    """(field, file name) pairs of one item's demo media: ("media", f) or ("image:<n>", f)."""
+    media = spec.get("media") or {}
+    if media.get("kind") == "image":
+        pictures = media.get("image") or [{"file": media["file"]}]
+        return [(f"image:{i}", p["file"]) for i, p in enumerate(pictures)]
+    return [("media", media["file"])] if media.get("file") else []
+
+
+def restore_demo_media(directory: Path = DEMO_DIR) -> int:
+    """Put any demo file missing from media storage back (a new machine, a fresh bucket); return how many."""
+    from marketplace.media.storage import storage
+
+    store, restored = storage(), 0
+    for path in sorted((directory / "items").glob("*.toml")):
+        spec = _load(path)
+        item = db.session.scalar(select(Item).where(Item.slug == spec["slug"])) if "media" in spec else None
+        for field, name in _demo_files(spec) if item is not None else []:
+            if field == "media":
+                row = item.media
+            else:
+                position = int(field.split(":")[1])
+                row = item.images[position].media if position < len(item.images) else None
+            if row is not None and row.original_name == name and not store.exists(row.storage_name):
+                store.save_bytes((directory / "media" / name).read_bytes(), row.storage_name)
+                restored += 1
+    return restored
+
+
 def _item(spec: dict, lookups: dict, created: Counter) -> None:
     if db.session.scalar(select(Item.id).where(Item.slug == spec["slug"])) is not None:
         return
@@ -184,4 +213,5 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     from marketplace.search.seed import load_vocabulary
 
     load_vocabulary(directory, created)
+    created += Counter(restored_media_files=restore_demo_media())
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

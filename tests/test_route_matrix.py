@@ -67,6 +67,8 @@ ROUTES: dict[str, Route] = {
     ),
     "admin.users": Route(lambda b: "/admin/users", signed_in(employee=403, champion=403, curator=403, leader=403)),
     "admin.edit_user": Route(lambda b: f"/admin/users/{b.users['employee'].id}", signed_in(employee=403, champion=403, curator=403, leader=403)),
+    "jobs_admin.failed": Route(lambda b: "/admin/jobs", signed_in(employee=403, champion=403, curator=403, leader=403)),
+    "jobs_admin.retry": Route(lambda b: "/admin/jobs/999999/retry", signed_in(employee=403, champion=403, curator=403, leader=403, admin=404), method="POST"),
     "media.serve": Route(lambda b: f"/media/{b.quick_learn.images[0].media_id}", signed_in(), htmx_too=False),
     "notifications.index": Route(lambda b: "/notifications", signed_in()),
     "notifications.mark_read": Route(lambda b: "/notifications/read", signed_in(), method="POST"),

@@ -26,6 +26,7 @@ SUBMISSION_ROUTES: dict[str, Route] = {
     "submissions.mine": Route(lambda b: "/submissions", signed_in()),
     "submissions.preview": Route(lambda b: "/submit/preview", signed_in(), method="POST", data=lambda b: {"body": "# Hi"}),
     "submissions.detail": Route(lambda b: f"/submissions/{b.pending.id}", signed_in(**HIDDEN_FROM_OUTSIDERS)),
+    "submissions.media_status": Route(lambda b: f"/submissions/{b.pending.id}/processing", signed_in(**HIDDEN_FROM_OUTSIDERS)),
     "submissions.edit": Route(
         lambda b: f"/submissions/{b.draft_submission.id}/edit",
         signed_in(champion=403, curator=403, admin=403, **HIDDEN_FROM_OUTSIDERS),

@@ -27,3 +27,22 @@ def test_demo_submissions_fill_the_queues_once(app):
             "Kit check before an on-site demo"
         ]
         clear_data()
+
+
+def test_a_new_machine_gets_the_demo_media_back(app, tmp_path_factory):
+    # The database is shared, the disk is not: seeding again puts every missing demo file into storage.
+    from marketplace.catalog.models import MediaFile
+    from marketplace.media.storage import storage
+
+    with app.app_context():
+        clear_data()
+        seed.load_demo()
+        store = storage()
+        names = list(db.session.scalars(select(MediaFile.storage_name)))
+        assert names and all(store.exists(name) for name in names)
+        for name in names:
+            store.delete(name)
+        assert "restored_media_files" in seed.load_demo()
+        assert all(store.exists(name) for name in names)
+        assert seed.restore_demo_media() == 0  # idempotent
+        clear_data()

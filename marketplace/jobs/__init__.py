@@ -17,4 +17,4 @@ from huey import crontab  # noqa: F401  (re-exported for feature tasks)
 
 from marketplace.jobs.models import JobRun, JobState  # noqa: F401
 from marketplace.jobs.runner import configure, durable, huey, on_failure, periodic, task  # noqa: F401
-from marketplace.jobs.services import RetryLater, failed_runs, retry_run, run_for, submit  # noqa: F401
+from marketplace.jobs.services import GiveUp, RetryLater, failed_runs, retry_run, run_for, submit  # noqa: F401

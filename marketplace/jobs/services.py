@@ -34,6 +34,10 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class GiveUp(Exception):
+    """Raise from a job body when trying again cannot help (a refused file): the run fails now."""
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: 10 s, 40 s, 160 s ... at most an hour."""
     return timedelta(seconds=min(10 * 4 ** max(attempts - 1, 0), 3600))
@@ -103,7 +107,7 @@ def _claim(run_id: int) -> bool:
 def _record_failure(run: JobRun, error: BaseException | str) -> JobState:
     text = error if isinstance(error, str) else "".join(traceback.format_exception_only(error)).strip()
     run.last_error, run.lease_until = text[:2000], None
-    if run.attempts < run.max_attempts:
+    if run.attempts < run.max_attempts and not isinstance(error, GiveUp):
         wait = timedelta(seconds=error.seconds) if isinstance(error, RetryLater) else backoff(run.attempts)
         run.state, run.not_before = JobState.PENDING, utcnow() + wait
         db.session.commit()

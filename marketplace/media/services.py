@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from marketplace.catalog.models import Item, ItemImage, MediaFile
 from marketplace.extensions import db
+from marketplace.media.storage import LocalStorage, storage
 
 
 def media_root() -> Path:
@@ -25,8 +26,11 @@ def new_storage_name(extension: str) -> str:
 
 
 def path_for(media: MediaFile) -> Path:
-    """The file on disk for a media row."""
-    return media_root() / media.storage_name
+    """The file on disk for a media row (local storage only; other code goes through storage())."""
+    store = storage()
+    if not isinstance(store, LocalStorage):
+        raise TypeError("path_for needs MEDIA_STORAGE=local; use storage() instead")
+    return store.path(media.storage_name)
 
 
 def register_file(data: bytes, *, kind: str, content_type: str, extension: str, **fields) -> MediaFile:
@@ -35,20 +39,27 @@ def register_file(data: bytes, *, kind: str, content_type: str, extension: str, 
         kind=kind, content_type=content_type, storage_name=new_storage_name(extension),
         size_bytes=len(data), **fields,
     )
-    path_for(media).write_bytes(data)
+    storage().save_bytes(data, media.storage_name)
     db.session.add(media)
     return media
 
 
 def register_path(source: Path, *, kind: str, content_type: str, extension: str, **fields) -> MediaFile:
-    """Move a finished file (same file system) under a new name and add (not commit) its row."""
+    """Move a finished file into storage under a new name and add (not commit) its row."""
     media = MediaFile(
         kind=kind, content_type=content_type, storage_name=new_storage_name(extension),
         size_bytes=source.stat().st_size, **fields,
     )
-    source.replace(path_for(media))  # a rename: large files are never read into memory
+    storage().save_file(source, media.storage_name)  # locally a rename: never read into memory
     db.session.add(media)
     return media
+
+
+def delete_stored(names: list[str]) -> None:
+    """Remove stored files whose rows are gone for good."""
+    store = storage()
+    for name in names:
+        store.delete(name)
 
 
 def owning_item(media: MediaFile) -> Item | None:

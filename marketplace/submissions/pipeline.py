@@ -7,13 +7,18 @@ a message written for the person who chose the file.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
+import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +35,7 @@ PRLIMIT = shutil.which("prlimit")  # util-linux; without it the wall-clock timeo
 PDF_RENDER_SECONDS = 20
 PDF_RENDER_LIMITS = ["--as=1073741824", "--cpu=20", "--fsize=33554432"]
 CHUNK = 1024 * 1024
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 MAX_NAME_LENGTH = 200
 THUMBNAIL_SIZE = (640, 640)
 
@@ -119,10 +125,33 @@ def process_all(files: list[tuple[Path, str | None]], workdir: Path, limits: Lim
 
     Refusing any file refuses them all, removes whatever was already made, and names the file.
     """
+    results: list[Result] = []
+    try:
+        for_each_file(files, limits, lambda path, name, kinds: results.append(process(path, name, workdir, limits, kinds)))
+    except BaseException:
+        for result in results:
+            discard(result.outputs)
+        raise
+    return results
+
+
+def check_all(files: list[tuple[Path, str | None]], limits: Limits) -> list[Checked]:
+    """The quick checks of process_all (names, sizes, types, markup, image dimensions), decoding nothing.
+
+    Run while the uploader waits; the slow work (decode, probe, remux, posters) runs as a job.
+    """
+    checked: list[Checked] = []
+    for_each_file(files, limits, lambda path, name, kinds: checked.append(check(path, name, limits, kinds)))
+    return checked
+
+
+def for_each_file(files: list[tuple[Path, str | None]], limits: Limits, handle) -> None:
+    """Call handle(path, name, kinds) per file: one file of any kind, or 2+ images within the sequence limits."""
     if not files:
         raise MediaRejected("Choose a file to upload.")
     if len(files) == 1:
-        return [process(*files[0], workdir, limits)]
+        handle(*files[0], None)
+        return
     if len(files) > limits.max_images:
         raise MediaRejected(f"You chose {len(files)} files; a photo sequence holds at most {limits.max_images} images.")
     total = sum(path.stat().st_size for path, _ in files)
@@ -130,18 +159,11 @@ def process_all(files: list[tuple[Path, str | None]], workdir: Path, limits: Lim
         raise MediaRejected(
             f"These {len(files)} images are {total / 2**20:.0f} MB together; the limit is {limits.max_bytes // 2**20} MB.", 413
         )
-    results: list[Result] = []
-    try:
-        for number, (path, name) in enumerate(files, 1):
-            try:
-                results.append(process(path, name, workdir, limits, kinds={"image"}))
-            except MediaRejected as refusal:
-                raise MediaRejected(f"{_which(number, len(files), name)}: {refusal.message}", refusal.status) from None
-    except BaseException:
-        for result in results:
-            discard(result.outputs)
-        raise
-    return results
+    for number, (path, name) in enumerate(files, 1):
+        try:
+            handle(path, name, {"image"})
+        except MediaRejected as refusal:
+            raise MediaRejected(f"{_which(number, len(files), name)}: {refusal.message}", refusal.status) from None
 
 
 def _which(number: int, total: int, name: str | None) -> str:
@@ -151,8 +173,17 @@ def _which(number: int, total: int, name: str | None) -> str:
     return f"File {number} of {total} (“{shown}”)" if shown else f"File {number} of {total}"
 
 
-def process(source: Path, name: str | None, workdir: Path, limits: Limits, kinds: set[str] | None = None) -> Result:
-    """Check and clean one upload (of one of `kinds`, if given); outputs land in `workdir` and are removed on refusal."""
+@dataclass
+class Checked:
+    """A file that passed the quick checks: its display name, detected type and kind."""
+
+    name: str
+    mime: str
+    kind: str
+
+
+def check(source: Path, name: str | None, limits: Limits, kinds: set[str] | None = None) -> Checked:
+    """The quick checks on one upload (of one of `kinds`, if given): nothing is decoded or run."""
     display_name = check_name(name)
     size = source.stat().st_size
     if size == 0:
@@ -177,18 +208,54 @@ def process(source: Path, name: str | None, workdir: Path, limits: Limits, kinds
             f"The file contains {kind} data ({mime}) but its name ends in “.{claimed}”. "
             f"Name it with one of: {', '.join('.' + e for e in sorted(name_extensions))}.", 415,
         )
+    if kind == "image":
+        refuse_active_content(source)
+        _check_dimensions(source, mime, limits)
+    elif kind == "pdf":
+        refuse_active_content(source, PDF_ACTIVE)
+    return Checked(display_name, mime, kind)
+
+
+def process(source: Path, name: str | None, workdir: Path, limits: Limits, kinds: set[str] | None = None) -> Result:
+    """Check and clean one upload (of one of `kinds`, if given); outputs land in `workdir` and are removed on refusal."""
+    checked = check(source, name, limits, kinds)
     outputs: list[Output] = []
     try:
-        if kind == "image":
-            main, preview = _image(source, mime, workdir, limits, outputs)
-        elif kind == "video":
-            main, preview = _video(source, mime, workdir, limits, outputs)
+        if checked.kind == "image":
+            from marketplace.media import isolated  # decoded in a child process with a memory limit
+
+            main, preview = isolated.image(source, checked.mime, workdir, limits, outputs)
+        elif checked.kind == "video":
+            main, preview = _video(source, checked.mime, workdir, limits, outputs)
         else:
             main, preview = _pdf(source, workdir, outputs)
     except BaseException:
         discard(outputs)
         raise
-    return Result(main, preview, display_name, outputs)
+    return Result(main, preview, checked.name, outputs)
+
+
+def _check_dimensions(source: Path, mime: str, limits: Limits) -> None:
+    # Reads the header only: the pixel count is known before anything is decoded.
+    with _image_errors(), Image.open(source, formats=[PILLOW_FORMATS[mime]]) as opened:
+        if opened.width * opened.height > limits.max_image_pixels:
+            raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
+
+
+@contextlib.contextmanager
+def _image_errors() -> Iterator[None]:
+    """Turn Pillow's errors (and its bomb warning, made an error) into refusals worded for people."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    except MediaRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaRejected("This image declares far more pixels than any photo (a decompression bomb) and was refused.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise MediaRejected(f"This image is damaged or incomplete and could not be read ({type(error).__name__}).") from None
 
 
 def discard(outputs: list[Output]) -> None:
@@ -220,27 +287,23 @@ def refuse_active_content(path: Path, extra: re.Pattern[bytes] | None = None) ->
 
 
 def _image(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list[Output]):
+    """Decode, straighten and re-encode an image; at most two full copies of the pixels exist at once."""
     refuse_active_content(source)
     pillow_format = PILLOW_FORMATS[mime]
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source, formats=[pillow_format]) as opened:
-                if opened.width * opened.height > limits.max_image_pixels:
-                    raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
-                opened.load()
-                upright = ImageOps.exif_transpose(opened)
-                mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(upright) else "RGBA"
-                converted = upright.convert(mode)
-    except MediaRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise MediaRejected("This image declares far more pixels than any photo (a decompression bomb) and was refused.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-        raise MediaRejected(f"This image is damaged or incomplete and could not be read ({type(error).__name__}).") from None
-    # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over.
-    clean = Image.frombytes(converted.mode, converted.size, converted.tobytes())
+    with _image_errors():
+        with Image.open(source, formats=[pillow_format]) as opened:
+            if opened.width * opened.height > limits.max_image_pixels:
+                raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
+            opened.load()
+            ImageOps.exif_transpose(opened, in_place=True)  # no extra copy of the pixels
+            mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(opened) else "RGBA"
+            converted = opened.convert(mode)
+        del opened  # closing does not free the pixels; dropping the last reference does
+    # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over. Pasting (not tobytes and
+    # frombytes) keeps at most two copies of the pixels at any moment.
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
+    del converted
     main = _new_output(workdir, outputs, "image", mime, ALLOWED[mime][1])
     options = {"JPEG": {"quality": 88}, "PNG": {}, "WEBP": {"quality": 85}}[pillow_format]
     clean.save(main.path, pillow_format, **options)
@@ -272,9 +335,12 @@ def probe(path: Path) -> dict:
         "format=format_name,duration:stream=codec_type,codec_name,width,height,duration", "-of", "json", str(path),
     ]
     try:
-        result = subprocess.run(command, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        result = run_tool(command, timeout=120)
+    except subprocess.TimeoutExpired:
         raise MediaRejected("We could not read this video.") from None
+    except OSError as error:
+        # ffprobe missing or not runnable: the server's fault, not the file's, so the job retries and an admin sees it.
+        raise RuntimeError(f"ffprobe could not run ({error}); install ffmpeg (scripts/ensure-media-tools)") from error
     if result.returncode != 0:
         raise MediaRejected("This video is damaged or incomplete and could not be read.")
     return json.loads(result.stdout or b"{}")
@@ -292,10 +358,24 @@ def _duration(facts: dict) -> float | None:
     return max(values) if values else None
 
 
+def _die_with_parent() -> None:
+    # In the child before exec: the kernel kills it (SIGKILL) when the worker that started it dies,
+    # so a killed job leaves no ffmpeg or pdftoppm running on to the end.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def run_tool(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run a media tool that dies with its parent and is killed at the timeout."""
+    return subprocess.run(command, capture_output=True, timeout=timeout, check=False,
+                          stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+
+
 def _run(command: list[str], timeout: float = 600) -> bool:
     try:
-        return subprocess.run(command, capture_output=True, timeout=timeout, check=False,
-                              stdin=subprocess.DEVNULL).returncode == 0
+        return run_tool(command, timeout).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 

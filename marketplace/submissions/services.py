@@ -31,9 +31,9 @@ from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.lifecycle import revisions
 from marketplace.lifecycle import services as lifecycle
-from marketplace.media.services import path_for, register_path
+from marketplace.media.services import delete_stored, path_for, register_path  # noqa: F401  (path_for: tests)
 from marketplace.notifications.services import notify
-from marketplace.submissions import pipeline, redaction, screening
+from marketplace.submissions import pipeline, processing, redaction, screening
 from marketplace.submissions.models import (
     ConfidentialTerm,
     Submission,
@@ -193,8 +193,8 @@ def _register(output: pipeline.Output | None, result: pipeline.Result, owner: Us
                          original_name=result.original_name, owner_id=owner.id)
 
 
-def _attach(item: Item, results: list[pipeline.Result], owner: User) -> tuple[list[Path], list[MediaFile]]:
-    """Register the cleaned files on the item; return new paths and the rows they replace."""
+def _attach(item: Item, results: list[pipeline.Result], owner: User) -> tuple[list[str], list[MediaFile]]:
+    """Register the cleaned files on the item; return their storage names and the rows they replace."""
     replaced = _detach(item)
     db.session.flush()  # frees the old images' positions before the new ones take them
     first = results[0]
@@ -204,7 +204,7 @@ def _attach(item: Item, results: list[pipeline.Result], owner: User) -> tuple[li
     else:
         item.media = _register(first.main, first, owner)
         item.poster = _register(first.preview, first, owner)
-    return [path_for(m) for m in stored_files(item)], replaced
+    return [m.storage_name for m in stored_files(item)], replaced
 
 
 def _caption(item: Item, captions: list[str]) -> None:
@@ -217,12 +217,13 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
     """Create or update a submission (and its item), optionally submitting it; all or nothing.
 
     `uploads` replace the item's files (one file, or several images in order); none keeps them.
-    The files are checked before anything touches the database, and every file written is
-    removed again if anything later fails, so a refusal leaves no row and no file behind.
+    They get the quick checks here, before anything touches the database; then they are stored
+    and the "media.process" job cleans them, attaches them and (if asked) submits. A refusal
+    leaves no row and no file behind.
     """
     files = [(upload.path, upload.name) for upload in uploads]
-    results = pipeline.process_all(files, workdir, limits(config)) if files else []
-    written: list[Path] = []
+    checked = pipeline.check_all(files, limits(config)) if files else []
+    stored: list[str] = []
     try:
         if submission is None:
             item = Item(slug=unique_slug(Item, data.title), owner=user, status="draft")
@@ -235,8 +236,6 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
             _apply(item, data)
         submission.department_id = data.department_id
         replaced: list[MediaFile] = []
-        if results:
-            written, replaced = _attach(item, results, user)
         if data.type != "quick_learn":
             replaced += _detach(item)
         _caption(item, data.captions)
@@ -246,24 +245,51 @@ def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdi
         _redact_removed(submission, earlier, fields, user)
         findings = screen_fields(fields, config.get("SCREENING_PHONE_REGION", "US"))
         submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
-        if submit:
+        if checked:  # the job submits once the files are ready
+            stored = processing.queue(submission.id, user.id, uploads, checked, data.captions, submit)
+        elif submit:
             _submit(submission, user, findings)
         elif submission.state == "pending":  # saved as a draft while waiting: withdrawn from the queue
             _withdraw(submission, user)
-        old_paths = [path_for(m) for m in replaced]
-        for media in replaced:
-            db.session.delete(media)
+        old_names = _delete_rows(replaced)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        delete_stored(stored)
+        raise
+    delete_stored(old_names)  # only once the rows are gone for good
+    return submission
+
+
+def attach_processed(submission: Submission, user: User, results: list[pipeline.Result], captions: list[str],
+                     submit: bool, config) -> None:
+    """Put the media job's files on the item (replacing its old ones) and submit if asked; all or nothing."""
+    written: list[str] = []
+    try:
+        written, replaced = _attach(submission.item, results, user)
+        _caption(submission.item, captions)
+        db.session.flush()
+        replaced = [m for m in replaced if m.id not in revisions.still_used(replaced)]  # an edit shares the live files
+        if submit and submission.editable:
+            findings = screen_fields(_fields(submission.item), config.get("SCREENING_PHONE_REGION", "US"))
+            submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
+            _submit(submission, user, findings)
+        old_names = _delete_rows(replaced)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        delete_stored(written)
         for result in results:
             pipeline.discard(result.outputs)
         raise
-    for path in old_paths:  # only once the rows are gone for good
-        path.unlink(missing_ok=True)
-    return submission
+    delete_stored(old_names)
+
+
+def _delete_rows(replaced: list[MediaFile]) -> list[str]:
+    """Delete replaced media rows; return their storage names, removed once the commit succeeds."""
+    for media in replaced:
+        db.session.delete(media)
+    return [m.storage_name for m in replaced]
 
 
 def start_edit(live: Item, editor: User, config) -> Submission:
@@ -355,7 +381,9 @@ def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
 
 
 def submit(submission: Submission, actor: User, config) -> Submission:
-    """Submit (or resubmit) a saved draft as it is."""
+    """Submit (or resubmit) a saved draft as it is (not while its new file is still being processed)."""
+    if processing.is_processing(submission.id):
+        raise InvalidTransition("Your file is still being processed; it is submitted for review once it is ready.")
     findings = screen_fields(_fields(submission.item), config.get("SCREENING_PHONE_REGION", "US"))
     submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
     _submit(submission, actor, findings)

@@ -7,12 +7,16 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from flask import Flask, Request, current_app
+from flask import Flask, Request, abort, current_app, request
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
+from marketplace.policy import require
+from marketplace.submissions import services
 from marketplace.submissions.services import Upload
 
 SLACK_BYTES = 2 * 2**20  # room for the other form fields around the file
+UPLOAD_ENDPOINTS = {"submissions.new", "submissions.edit"}
 
 
 def incoming_dir() -> Path:
@@ -43,10 +47,31 @@ class SpoolingRequest(Request):
                 spool.close()
 
 
+def refuse_before_reading():
+    """Refuse anonymous and unauthorised uploads before anything reads (and spools) the body.
+
+    Runs ahead of CSRF protection, which parses the form and so would write the whole file first.
+    """
+    if request.method != "POST" or request.endpoint not in UPLOAD_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if request.endpoint == "submissions.new":
+        require("submit")
+    else:
+        submission = services.get(request.view_args["submission_id"]) or abort(404)
+        require("view_submission", submission)  # 404 first, so outsiders learn nothing
+        require("edit_submission", submission)
+    return None
+
+
 def init_app(app: Flask) -> None:
-    """Spool uploads to disk and cap request bodies at the configured upload size."""
+    """Spool uploads to disk, refuse unauthorised uploads unread, cap bodies at the upload size."""
     if not issubclass(app.request_class, SpoolingRequest):
         app.request_class = type("SpoolingRequest", (SpoolingRequest, app.request_class), {})
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if refuse_before_reading not in hooks:
+        hooks.insert(0, refuse_before_reading)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["SUBMISSION_MAX_UPLOAD_MB"]) * 2**20 + SLACK_BYTES
 
 

@@ -10,7 +10,7 @@ from marketplace import diskspace
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.lifecycle import similar
 from marketplace.policy import can, require
-from marketplace.submissions import services, uploads
+from marketplace.submissions import processing, services, uploads
 from marketplace.submissions.forms import (
     ActionForm,
     CommentForm,
@@ -117,7 +117,11 @@ def save_form(form: SubmissionForm, submission=None, live=None) -> Response:
         diskspace.raise_if_low(uploads.incoming_dir())  # a full disk is not the file's fault (issue 12)
         form.file.errors.append(problem.message)
         return _form_page(form, None if live is not None else submission, problem.status, live=live)
-    if saved.state == "approved":
+    media = processing.status(saved.id) if chosen else None
+    if media is not None:
+        flash(media.message + (" It is then submitted for review." if submitting and media.processing else ""),
+              "error" if media.failed else "success")
+    elif saved.state == "approved":
         flash("Published: you are a trusted contributor and screening found nothing.", "success")
     elif submitting:
         flash("Submitted for review. You'll be notified of the decision.", "success")
@@ -179,7 +183,20 @@ def _detail_context(submission) -> dict:
         "comment_form": CommentForm(), "action_form": ActionForm(), "decision_form": DecisionForm(),
         "overdue": services.is_overdue(submission, sla), "redact_form": RedactForm(formdata=None),
         "text_form": ReviewerEditForm(formdata=None, data={"title": item.title, "summary": item.summary, "body": item.body}),
+        "media_status": processing.status(submission.id),
     }
+
+
+@bp.route("/submissions/<int:submission_id>/processing")
+@login_required
+def media_status(submission_id: int) -> Response:
+    """Polled by the submission page while its file is processed; reloads the page once it is done."""
+    submission = _own(submission_id)
+    status = processing.status(submission.id)
+    response = render_fragment("submissions/_media_status.html", submission=submission, media_status=status)
+    if request.headers.get("HX-Request") and not (status and status.processing):
+        response.headers["HX-Refresh"] = "true"  # the finished file (or the failure) shows on the full page
+    return response
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])

@@ -78,12 +78,16 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
     process.log_path = log_path
+    # The job worker beside gunicorn, as `make run` starts it: uploads are processed by it.
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "marketplace", "jobs", "worker"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_until_up(url, process)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for running in (process, worker):
+            running.terminate()
+            running.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

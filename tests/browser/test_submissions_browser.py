@@ -45,12 +45,13 @@ def test_upload_review_publish_and_play(page, browser, live_server, tmp_path):
     page.get_by_role("button", name="Submit for review").click()
 
     page.wait_for_url(re.compile(r"/submissions/\d+$"))
-    expect(page.get_by_text("Submitted for review.")).to_be_visible()
+    # The file is processed by the job worker; the page says so, then shows the submission once ready.
+    expect(page.get_by_text(re.compile(r"Submitted for review\.|being processed")).first).to_be_visible()
     progress = page.evaluate("() => JSON.parse(sessionStorage.getItem('uploadProgress'))")
     assert progress, "the progress bar never moved"
     assert all(p["shown"] for p in progress)
     assert progress[-1]["value"] == progress[-1]["max"] > video.stat().st_size
-    expect(page.locator(".badge.state-pending")).to_have_text("Waiting for review")
+    expect(page.locator(".badge.state-pending")).to_have_text("Waiting for review", timeout=30_000)
 
     champion = browser_session(browser, live_server, "champion@demo.test")
     champion.console_messages = []
@@ -100,7 +101,10 @@ def test_photo_sequence_upload_and_reading_it_by_keyboard_without_javascript(pag
     page.get_by_label("Image captions").fill("Open the cover.\n\nClose the cover.")
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(re.compile(r"/submissions/\d+$"))
-    expect(page.get_by_text("Submitted for review.")).to_be_visible()
+    # The file is processed by the job worker; the page says so, then shows the submission once ready.
+    expect(page.get_by_text(re.compile(r"Submitted for review\.|being processed")).first).to_be_visible()
+    # Processing… is polled every 3 s and the page reloads when the images are ready.
+    expect(page.locator(".badge.state-pending")).to_have_text("Waiting for review", timeout=30_000)
     page.get_by_role("link", name="Preview as published").click()
     expect(page.locator(".sequence > li")).to_have_count(3)
     expect(page.get_by_role("img", name="Open the cover.")).to_be_visible()
