@@ -7,6 +7,8 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from marketplace.spaces.membership import membership_of
+
 # Actions whose failure must not reveal that the target exists.
 HIDDEN_ON_DENIAL = {"view_item", "view_collection", "view_media"}
 # Spaces: a private or members-only space must look absent to outsiders.
@@ -69,8 +71,6 @@ def _space_of(target: Any) -> Any:
 
 def _space_can(user: Any, action: str, target: Any) -> bool:
     """Space rules; membership is read fresh on every check so changes apply at once."""
-    from marketplace.spaces.services import membership_of
-
     if action == "create_space":
         return user.is_leader or user.is_curator or user.is_admin
     if action == "endorse":
@@ -81,7 +81,7 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
     member = membership_of(user, space)
     active = member is not None and member.is_active
     host = member is not None and member.is_host
-    writable = space.status != "archived"
+    writable = not space.is_archived  # a space past its end date is read-only before the job archives it
     visible = space.visibility == "open" or active
     if action == "view_space":
         return visible

@@ -112,11 +112,15 @@ def test_lifecycle_transitions(base):
     assert space.status == "permanent"
 
 
-def test_end_date_archives_lazily_and_by_command(base, app):
+def test_end_date_reads_as_archived_and_only_the_command_archives(base, app):
     world = build_world(base)
     world.space.ends_on = today()
     db.session.commit()
-    assert services.space_by_slug(world.space.slug).status == "archived"
+    space = services.space_by_slug(world.space.slug)
+    assert space.status == "active", "reading a space must not archive it (GET never writes)"
+    assert space.is_archived and space.display_status == "archived"
+    assert not can(base.users["employee"], "post_in_space", space), "a due space is read-only before the job runs"
+    assert services.archive_due() == 1 and space.status == "archived"
     other = services.create_space(space_data(name="Soon over", ends_on=today() + timedelta(days=2)), base.users["leader"])
     assert services.archive_due(today() + timedelta(days=1)) == 0
     result = app.test_cli_runner().invoke(args=["spaces", "archive-due", "--on", (today() + timedelta(days=2)).isoformat()])

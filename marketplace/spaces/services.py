@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, event, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
@@ -15,6 +15,12 @@ from marketplace.catalog.models import KPI, Item, Moment, Skill
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
+from marketplace.spaces.membership import (  # noqa: F401  (re-exported for search, people and tests)
+    listed_spaces_clause,
+    membership_of,
+    remember_memberships,
+    visible_spaces_clause,
+)
 from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
 from marketplace.timeutil import today, utcnow
 
@@ -29,55 +35,9 @@ class SpaceError(ValueError):
 
 # ------------------------------------------------------------------ visibility
 
-
-def _active_space_ids(viewer: User):
-    return select(Membership.space_id).where(Membership.user_id == viewer.id, Membership.state == "active")
-
-
-def _signed_in(viewer) -> bool:
-    return viewer is not None and getattr(viewer, "is_authenticated", False)
-
-
-def visible_spaces_clause(viewer: User | None) -> ColumnElement[bool]:
-    """SQL condition: spaces whose content the viewer may read (open, or one they belong to)."""
-    if not _signed_in(viewer):
-        return Space.visibility == "open"
-    return or_(Space.visibility == "open", Space.id.in_(_active_space_ids(viewer)))
-
-
+# Membership lookups live in marketplace/spaces/membership.py, below both the policy and this module.
 # Search (issue 5) indexes threads as "thread:<id>" documents (marketplace/search/discussions.py) and
 # filters them by visible_spaces_clause(viewer) on every search, before any title, snippet or count exists.
-
-
-def listed_spaces_clause(viewer: User) -> ColumnElement[bool]:
-    """SQL condition: spaces the viewer may see listed (private ones only when a member)."""
-    return or_(Space.visibility != "private", Space.id.in_(_active_space_ids(viewer)))
-
-
-MEMO = "space_memberships"
-
-
-def membership_of(user: User | None, space: Space) -> Membership | None:
-    """The user's membership row in the space; remembered only until the session's next commit or rollback."""
-    if not _signed_in(user):
-        return None
-    # A thread page asks the policy several times per post; one query per page is enough, and
-    # forgetting on every commit keeps membership changes effective at once.
-    memo = db.session.info.setdefault(MEMO, {})
-    key = (user.id, space.id)
-    if key not in memo:
-        memo[key] = db.session.scalar(
-            select(Membership).where(Membership.space_id == space.id, Membership.user_id == user.id)
-        )
-    return memo[key]
-
-
-def _forget_memberships(session, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's signature
-    session.info.pop(MEMO, None)
-
-
-for _moment in ("after_commit", "after_rollback", "after_soft_rollback"):
-    event.listen(db.session, _moment, _forget_memberships)
 
 
 # ------------------------------------------------------------------- lifecycle
@@ -100,11 +60,8 @@ def archive_due(on: date | None = None) -> int:
 
 
 def space_by_slug(slug: str) -> Space | None:
-    """Load a space, archiving it first if its end date has passed (checked lazily on access)."""
-    space = db.session.scalar(select(Space).where(Space.slug == slug))
-    if space is not None and _archive_if_due(space, today()):
-        db.session.commit()
-    return space
+    """Load a space; reading never writes (a space past its end date reads as archived until the job archives it)."""
+    return db.session.scalar(select(Space).where(Space.slug == slug))
 
 
 def archive(space: Space) -> None:
@@ -117,7 +74,7 @@ def archive(space: Space) -> None:
 
 def reopen(space: Space, on: date | None = None) -> None:
     """Archived → active; a passed end date moves out so the space does not archive again at once."""
-    if space.status != "archived":
+    if not space.is_archived:
         raise SpaceError("Only an archived space can be reopened.")
     on = on or today()
     if space.ends_on is not None and space.ends_on <= on:
@@ -295,8 +252,7 @@ class SpaceSummary:
 
 
 def spaces_overview(viewer: User) -> dict[str, list[SpaceSummary]]:
-    """Spaces the viewer may see listed, grouped as active, permanent and archived."""
-    archive_due()
+    """Spaces the viewer may see listed, grouped as active, permanent and archived; reads only."""
     spaces = list(db.session.scalars(
         select(Space).where(listed_spaces_clause(viewer)).order_by(Space.last_activity_at.desc())
     ))
@@ -309,12 +265,12 @@ def spaces_overview(viewer: User) -> dict[str, list[SpaceSummary]]:
         select(Thread.space_id, func.count(Post.id)).join(Post, Post.thread_id == Thread.id)
         .where(Thread.space_id.in_(ids), Post.deleted_at.is_(None)).group_by(Thread.space_id)
     ).all())
-    mine = dict(db.session.execute(
-        select(Membership.space_id, Membership.state).where(Membership.user_id == viewer.id, Membership.space_id.in_(ids))
-    ).all())
+    remember_memberships(viewer, spaces)  # one query answers every policy check the page makes
     groups: dict[str, list[SpaceSummary]] = {"active": [], "permanent": [], "archived": []}
     for space in spaces:
-        groups[space.status].append(SpaceSummary(space, members.get(space.id, 0), posts.get(space.id, 0), mine.get(space.id)))
+        mine = membership_of(viewer, space)
+        summary = SpaceSummary(space, members.get(space.id, 0), posts.get(space.id, 0), mine.state if mine else None)
+        groups[space.display_status].append(summary)
     return groups
 
 
