@@ -115,6 +115,7 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
 SUBMISSION_ACTIONS = {
     "submit", "view_submission", "edit_submission", "comment_submission", "review_queue",
     "review_submission", "decide_submission", "escalations", "manage_trusted", "manage_terms",
+    "claim_submission", "release_submission",
 }
 
 
@@ -133,6 +134,10 @@ def _submission_can(user: Any, action: str, target: Any) -> bool:
         return target.submitter_id == user.id and target.editable
     if action == "review_submission":
         return reviewer
+    if action == "claim_submission":  # never one's own work
+        return reviewer and target.state == "pending" and target.submitter_id != user.id
+    if action == "release_submission":  # the claimant, or staff sorting out an escalation
+        return reviewer and target.claimed_by_id is not None and (target.claimed_by_id == user.id or _staff(user))
     if action == "decide_submission":  # only the claimant, and never on one's own work
         return reviewer and target.state == "pending" and target.claimed_by_id == user.id != target.submitter_id
     return False

@@ -43,6 +43,13 @@ def record(text: str, filters: dict[str, str], results: int, explicit: bool = Fa
     return True
 
 
+def record_if_unmet(text: str, filters: dict[str, str], total: int, available: bool, low: int) -> bool:
+    """The demand rule: a settled search that found `low` results or fewer is logged (an outage is not demand)."""
+    if not available or total > low:
+        return False
+    return record(text, filters, total)
+
+
 @dataclass
 class DemandEntry:
     query: str

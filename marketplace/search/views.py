@@ -35,8 +35,8 @@ def search() -> Response:
     tab = parse_tab(request.args)
     thread_limit = query.limit if tab == "discussions" else services.THREAD_PREVIEW
     results = services.search(query, current_user, labels, thread_limit=thread_limit)
-    if not wants_fragment() and results.searched and results.total <= services.LOW_RESULTS and not results.unavailable:
-        demand.record(query.text, query.filters, results.total)  # a direct visit is a settled search
+    if not wants_fragment() and results.searched:  # a direct visit is a settled search
+        demand.record_if_unmet(query.text, query.filters, results.total, not results.unavailable, services.LOW_RESULTS)
     skills = people.skills_matching(query.text) if tab == "people" else []
     response = render(
         "search/page.html", "search/_results.html",
@@ -62,8 +62,7 @@ def log_demand() -> Response:
     labels = services.facet_labels()
     query, _ = parse_request(request.form, labels)
     results = services.search(query, current_user, labels)
-    if not results.unavailable and results.total <= services.LOW_RESULTS:
-        demand.record(query.text, query.filters, results.total)
+    demand.record_if_unmet(query.text, query.filters, results.total, not results.unavailable, services.LOW_RESULTS)
     return Response(status=204)
 
 

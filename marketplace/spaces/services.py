@@ -607,7 +607,12 @@ def _enter_review_queue(item: Item, acting: User) -> None:
     submission = Submission(item=item, submitter_id=acting.id, department_id=department_id, state="draft")
     db.session.add(submission)
     db.session.flush()
-    submissions.submit(submission, acting, {})  # screens for personal data, then queues it (and commits)
+    try:
+        submissions.submit(submission, acting, {})  # screens for personal data, then queues it (and commits)
+    except submissions.Incomplete:
+        # The same completeness rule as every other path: the harvester finishes it (a KPI, say) first.
+        item.status = "draft"
+        db.session.commit()
 
 
 def _notify_champions(item: Item, space: Space) -> None:

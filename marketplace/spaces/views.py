@@ -448,7 +448,10 @@ def harvest(slug: str, thread_id: int) -> Response:
     form.post_ids.choices = [(p.id, p.id) for p in posts if not p.accepted]
     if form.validate_on_submit():
         item = services.harvest(thread, current_user, form.post_ids.data or [])
-        flash(f"Draft job aid “{item.title}” is in the champions' approval queue.", "success")
+        if item.status == "draft":
+            flash(f"Draft job aid “{item.title}” saved in your submissions: finish it there and submit it.", "success")
+        else:
+            flash(f"Draft job aid “{item.title}” is in the champions' approval queue.", "success")
         return see_other(url_for("spaces.thread", slug=space.slug, thread_id=thread.id))
     return render("spaces/harvest.html", status=422 if form.is_submitted() else 200, space=space, thread=thread,
                   opening=services.opening_post(thread), posts=posts, form=form)

@@ -29,6 +29,7 @@ from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.media.services import path_for, register_path
 from marketplace.notifications.services import notify
+from marketplace.policy import can
 from marketplace.submissions import pipeline, screening
 from marketplace.submissions.models import (
     ConfidentialTerm,
@@ -64,6 +65,38 @@ class InvalidTransition(ValueError):
 
 class AlreadyClaimed(ValueError):
     """Someone else is already reviewing this submission."""
+
+
+class Incomplete(InvalidTransition):
+    """A submission lacks what its type needs; `problems` maps each field to what is missing."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def missing_for_submit(type_: str, summary: str, kpi_count: int, has_media: bool, body: str,
+                       step_count: int) -> dict[str, str]:
+    """Everything a submission of this type still lacks, by field; empty when it may go to review."""
+    problems = {}
+    if not (summary or "").strip():
+        problems["summary"] = "Write a one-line summary."
+    if not kpi_count:
+        problems["kpi_ids"] = "Choose at least one KPI this serves."
+    if type_ == "quick_learn" and not has_media:
+        problems["file"] = "Choose the video, image or PDF to share."
+    if type_ == "job_aid" and not (body or "").strip():
+        problems["body"] = "Write the job aid."
+    if type_ == "checklist" and not step_count:
+        problems["steps"] = "Add at least one step."
+    return problems
+
+
+def _check_complete(item: Item) -> None:
+    problems = missing_for_submit(item.type, item.summary, len(item.kpis), bool(item.media_id or item.images),
+                                  item.body, len(item.steps))
+    if problems:
+        raise Incomplete(problems)
 
 
 @dataclass
@@ -302,6 +335,7 @@ def _describe(findings: list[dict]) -> str:
 
 
 def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
+    _check_complete(submission.item)  # every path (form, bare POST, harvest) meets the same rule
     number = len(submission.versions) + 1
     submission.versions.append(SubmissionVersion(number=number, snapshot=snapshot(submission.item),
                                                  author_id=actor.id, created_at=utcnow()))
@@ -314,7 +348,10 @@ def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
 
 
 def submit(submission: Submission, actor: User, config) -> Submission:
-    """Submit (or resubmit) a saved draft as it is."""
+    """Submit (or resubmit) a saved draft as it is; raises Incomplete if it lacks what its type needs."""
+    if submission.submitter_id != actor.id:
+        raise InvalidTransition("Only the person who shared it can submit it.")
+    _check_complete(submission.item)
     findings = screen_fields(_fields(submission.item), config.get("SCREENING_PHONE_REGION", "US"))
     submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
     _submit(submission, actor, findings)
@@ -324,6 +361,8 @@ def submit(submission: Submission, actor: User, config) -> Submission:
 
 def claim(submission: Submission, reviewer: User) -> None:
     """Claim a pending submission for review; a single UPDATE so two reviewers cannot both win."""
+    if not can(reviewer, "claim_submission", submission):
+        raise InvalidTransition("Only someone else's pending submission can be claimed.")
     result = db.session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.state == "pending", Submission.claimed_by_id.is_(None))
@@ -342,6 +381,8 @@ def claim(submission: Submission, reviewer: User) -> None:
 
 def release(submission: Submission, reviewer: User) -> None:
     """Give a claimed submission back to the queue."""
+    if not can(reviewer, "release_submission", submission):
+        raise InvalidTransition("Only the reviewer who claimed it (or a curator) can release it.")
     submission.claimed_by_id = submission.claimed_at = None
     _event(submission, "released", reviewer)
     db.session.commit()

@@ -94,6 +94,10 @@ def _save(form: SubmissionForm, submission=None) -> Response:
     except MediaRejected as problem:
         form.file.errors.append(problem.message)
         return _form_page(form, submission, problem.status)
+    except services.Incomplete as problem:  # the service's rule, should the form ever let one through
+        for name, message in problem.problems.items():
+            getattr(form, name).errors.append(message)
+        return _form_page(form, submission, 422)
     if saved.state == "approved":
         flash("Published: you are a trusted contributor and screening found nothing.", "success")
     elif submitting:
@@ -178,6 +182,10 @@ def submit(submission_id: int) -> Response:
         abort(400)
     try:
         services.submit(submission, current_user, current_app.config)
+    except services.Incomplete as problem:
+        for message in problem.problems.values():
+            flash(message, "error")  # every missing piece at once
+        return render("submissions/detail.html", status=422, **_detail_context(submission))
     except services.InvalidTransition as problem:
         abort(409, problem)
     return see_other(url_for("submissions.detail", submission_id=submission.id))
@@ -264,14 +272,15 @@ def claim(submission_id: int) -> Response:
     submission = _reviewable(submission_id)
     if not ActionForm().validate():
         abort(400)
-    if submission.submitter_id == current_user.id:
-        flash("You can't review your own submission.", "error")
-    else:
-        try:
-            services.claim(submission, current_user)
-        except services.AlreadyClaimed as problem:
-            flash(str(problem), "error")
-            return _review_page(submission, 409)
+    if not can(current_user, "claim_submission", submission):
+        own = submission.submitter_id == current_user.id
+        flash("You can't review your own submission." if own else "Only a pending submission can be claimed.", "error")
+        return _review_page(submission, 403)
+    try:
+        services.claim(submission, current_user)
+    except services.AlreadyClaimed as problem:
+        flash(str(problem), "error")
+        return _review_page(submission, 409)
     return see_other(url_for("review.detail", submission_id=submission.id))
 
 
@@ -286,8 +295,7 @@ def release(submission_id: int) -> Response:
     submission = _reviewable(submission_id)
     if not ActionForm().validate():
         abort(400)
-    if submission.claimed_by_id != current_user.id and not can(current_user, "escalations"):
-        abort(403)
+    require("release_submission", submission)
     services.release(submission, current_user)
     return see_other(url_for("review.queue"))
 
