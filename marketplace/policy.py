@@ -60,6 +60,7 @@ def can(user: Any, action: str, target: Any = None) -> bool:
 SPACE_ACTIONS = {
     "create_space", "endorse", "edit_skills", "view_space", "join_space", "answer_invitation", "host_space", "post_in_space",
     "vote_post", "edit_post", "hide_post", "accept_answer", "harvest_thread", "manage_experiment", "export_space",
+    "see_member_names",
 }
 
 
@@ -93,6 +94,8 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
         return host
     if action == "export_space":
         return active
+    if action == "see_member_names":  # Chatham House: names never leave the circle of active members
+        return visible and (not space.chatham_house or active)
     if action == "harvest_thread":
         return visible and (host or user.is_champion) and target.solved and target.harvested_item_id is None
     if not (active and writable):

@@ -27,7 +27,7 @@ def _profile_context(person) -> dict:
     form.skill_ids.choices = [(s.id, s.name) for s in services.all_skills()]
     return {
         "person": person, "skills": services.skill_lines(person, current_user), "form": form,
-        "reputation": services.reputation(person), "spaces": services.visible_spaces_of(person, current_user),
+        "reputation": services.reputation(person, current_user), "spaces": services.visible_spaces_of(person, current_user),
         "points": services.POINTS,
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, event, or_, select
+from sqlalchemy import ColumnElement, Select, and_, event, or_, select
 
 from marketplace.extensions import db
 from marketplace.spaces.models import Membership, Space
@@ -70,6 +70,22 @@ def visible_spaces_clause(viewer: Any) -> ColumnElement[bool]:
 def listed_spaces_clause(viewer: Any) -> ColumnElement[bool]:
     """SQL condition: spaces the viewer may see listed (private ones only when a member)."""
     return or_(Space.visibility != "private", Space.id.in_(active_space_ids(viewer)))
+
+
+def attributable_spaces_clause(viewer: Any) -> ColumnElement[bool]:
+    """SQL condition: spaces where the viewer may see who wrote what (Chatham House names stay inside)."""
+    open_and_named = and_(Space.visibility == "open", Space.chatham_house.is_(False))
+    if not signed_in(viewer):
+        return open_and_named
+    return or_(open_and_named, Space.id.in_(active_space_ids(viewer)))
+
+
+def may_see_names(user: Any, space: Space) -> bool:
+    """Members of a Chatham House space see names; everyone else sees "a member" (non-CH: names shown)."""
+    if not space.chatham_house:
+        return True
+    member = membership_of(user, space)
+    return member is not None and member.is_active
 
 
 def _forget_memberships(session, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's signature

@@ -15,6 +15,7 @@ from marketplace.catalog.models import KPI, Item, Moment, Skill
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
+from marketplace.policy import can
 from marketplace.spaces.membership import (  # noqa: F401  (re-exported for search, people and tests)
     listed_spaces_clause,
     membership_of,
@@ -164,7 +165,7 @@ def invite(space: Space, inviter: User, user_ids: list[int], commit: bool = True
         # A pending request is answered by the invitation itself.
         member.state = "active" if member.state == "requested" else "invited"
         member.invited_by_id = inviter.id
-        notify(user.id, f"{inviter.name} invited you to the space “{space.name}”.", "/spaces#invitations")
+        notify(user.id, f"{_name_for(user, space, inviter)} invited you to the space “{space.name}”.", "/spaces#invitations")
         count += 1
     if commit:
         db.session.commit()
@@ -435,7 +436,8 @@ def reply(thread: Thread, author: User, body: str, parent_id: int | None = None)
     db.session.flush()
     told = _notify_mentions(post, thread, author)
     for user_id in {thread.author_id, parent.author_id if parent else None} - {None, author.id} - told:
-        notify(user_id, f"{author.name} replied in “{thread.title}”.", thread_link(thread) + f"#post-{post.id}")
+        text = f"{_name_for(db.session.get(User, user_id), thread.space, author)} replied in “{thread.title}”."
+        notify(user_id, text, thread_link(thread) + f"#post-{post.id}")
     db.session.commit()
     return post
 
@@ -500,6 +502,13 @@ def unhide_post(post: Post) -> None:
     db.session.commit()
 
 
+def _name_for(recipient: User | None, space: Space, person: User) -> str:
+    """How a notification names someone: in Chatham House spaces, only members learn who it was."""
+    if space.chatham_house and not (recipient is not None and can(recipient, "see_member_names", space)):
+        return "A member of the space" if person.id != getattr(recipient, "id", None) else "You"
+    return person.name
+
+
 def _mentioned_users(text: str) -> list[User]:
     handles = {h.lower() for h in MENTION.findall(text or "")}
     if not handles:
@@ -511,12 +520,11 @@ def _mentioned_users(text: str) -> list[User]:
 
 def _notify_mentions(post: Post, thread: Thread, author: User) -> set[int]:
     """Tell people @mentioned by their e-mail name, if they may read the space; return who was told."""
-    from marketplace.policy import can
-
     told: set[int] = set()
     for user in _mentioned_users(post.body):
         if user.id != author.id and can(user, "view_space", thread.space):
-            notify(user.id, f"{author.name} mentioned you in “{thread.title}”.", thread_link(thread) + f"#post-{post.id}")
+            text = f"{_name_for(user, thread.space, author)} mentioned you in “{thread.title}”."
+            notify(user.id, text, thread_link(thread) + f"#post-{post.id}")
             told.add(user.id)
     return told
 
