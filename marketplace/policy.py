@@ -60,7 +60,7 @@ def can(user: Any, action: str, target: Any = None) -> bool:
 SPACE_ACTIONS = {
     "create_space", "endorse", "edit_skills", "view_space", "join_space", "answer_invitation", "host_space", "post_in_space",
     "vote_post", "edit_post", "hide_post", "accept_answer", "harvest_thread", "manage_experiment", "export_space",
-    "see_member_names",
+    "see_member_names", "ask_in_space",
 }
 
 
@@ -98,6 +98,8 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
         return visible and (not space.chatham_house or active)
     if action == "harvest_thread":
         return visible and (host or user.is_champion) and target.solved and target.harvested_item_id is None
+    if action == "ask_in_space":  # an open space lets anyone ask, joining on the way
+        return writable and (active or (space.visibility == "open" and (member is None or member.state != "requested")))
     if not (active and writable):
         return False  # everything below changes an active space's content
     if action == "post_in_space":

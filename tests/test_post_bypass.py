@@ -115,6 +115,8 @@ BYPASS: dict[str, list[Case]] = {
         Case("leader", lambda w: "/spaces/new", lambda w: {"name": "", "visibility": "open"}, "missing fields"),
         Case("leader", lambda w: "/spaces/new", lambda w: {"name": "Past", "problem": "x", "kpi_id": "0", "visibility": "open", "ends_on": "2001-01-01"}, "end date passed"),
     ],
+    "spaces.ask": [Case("employee", lambda w: "/spaces/ask", lambda w: {"space": "", "title": ""}, "no question"),
+                   Case("champion", lambda w: "/spaces/ask", lambda w: {"space": w.space.slug, "title": "Let me in?"}, "private space")],
     "spaces.join": [Case("champion", lambda w: f"{sp(w)}/join", why="private space"),
                     Case("employee", lambda w: f"{sp(w)}/join", why="already a member")],
     "spaces.answer": [Case("champion", lambda w: f"{sp(w)}/invitation", lambda w: {"answer": "accept"}, "not invited"),

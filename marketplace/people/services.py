@@ -87,7 +87,7 @@ def all_skills() -> list[Skill]:
 
 
 def who_knows(skill_slug: str, viewer: User | None = None, limit: int = DEFAULT_LIMIT) -> list[Expert]:
-    """People ranked by evidence for a skill; answers count only where the viewer may see who wrote them."""
+    """People ranked by evidence for a skill (never the viewer); answers count only where the viewer may attribute them."""
     skill = skill_by_slug(skill_slug)
     if skill is None:
         return []
@@ -119,6 +119,7 @@ def who_knows(skill_slug: str, viewer: User | None = None, limit: int = DEFAULT_
     )
     for user_id, n in db.session.execute(answers):
         expert(user_id).accepted_answers = n
+    experts.pop(getattr(viewer, "id", None), None)  # nobody is their own expert
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(experts), User.active.is_(True)))}
     ranked = [e for uid, e in experts.items() if uid in users]
     for user_id, e in experts.items():

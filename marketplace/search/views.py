@@ -42,7 +42,7 @@ def search() -> Response:
         "search/page.html", "search/_results.html",
         status=503 if results.unavailable else 200,
         results=results, problems=problems, tab=tab, skills=skills,
-        experts=people.who_knows(skills[0].slug) if skills else [],
+        experts=people.who_knows(skills[0].slug, viewer=current_user) if skills else [],
         related=services.related_collections(query.text) if results.searched and not results.total else [],
         demand_form=DemandForm(),
     )

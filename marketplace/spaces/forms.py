@@ -55,6 +55,14 @@ class ThreadForm(FlaskForm):
     skill_ids = MultiCheckboxField("Skills", coerce=int)
 
 
+class AskForm(FlaskForm):
+    """Ask a question where someone can answer it: a matching open space or the whole company."""
+
+    space = RadioField("Where to ask", validators=[Optional()])
+    title = StringField("Your question", validators=[DataRequired(message="Write your question."), Length(max=200)])
+    body = TextAreaField("Details (optional; markdown, @name mentions notify people)", validators=[Length(max=20000)])
+
+
 class ReplyForm(FlaskForm):
     body = TextAreaField("Your reply (markdown)", validators=[DataRequired(), Length(max=20000)])
     parent_id = HiddenField()

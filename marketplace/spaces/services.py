@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
@@ -252,11 +252,10 @@ class SpaceSummary:
     my_state: str | None
 
 
-def spaces_overview(viewer: User) -> dict[str, list[SpaceSummary]]:
-    """Spaces the viewer may see listed, grouped as active, permanent and archived; reads only."""
-    spaces = list(db.session.scalars(
-        select(Space).where(listed_spaces_clause(viewer)).order_by(Space.last_activity_at.desc())
-    ))
+def spaces_overview(viewer: User, matching: ColumnElement[bool] | None = None) -> dict[str, list[SpaceSummary]]:
+    """Spaces the viewer may see listed (and `matching`, if given), grouped as active, permanent and archived."""
+    query = select(Space).where(listed_spaces_clause(viewer)).order_by(Space.last_activity_at.desc())
+    spaces = list(db.session.scalars(query if matching is None else query.where(matching)))
     ids = [s.id for s in spaces]
     members = dict(db.session.execute(
         select(Membership.space_id, func.count()).where(Membership.space_id.in_(ids), Membership.state == "active")

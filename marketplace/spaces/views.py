@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from flask import Blueprint, Response, abort, flash, make_response, request, url_for
 from flask_login import current_user, login_required
@@ -11,9 +13,10 @@ from marketplace.extensions import db
 from marketplace.htmx import render, render_fragment, see_other, wants_fragment
 from marketplace.people import services as people
 from marketplace.policy import require
-from marketplace.spaces import services
+from marketplace.spaces import asking, services
 from marketplace.spaces.forms import (
     AnswerForm,
+    AskForm,
     EditPostForm,
     ExperimentForm,
     HarvestForm,
@@ -80,11 +83,44 @@ def _candidates(skill_slug: str | None, ticked: list[int]) -> list:
 @bp.route("/spaces")
 @login_required
 def index() -> Response:
-    """Active, permanent and archived spaces, and the viewer's pending invitations."""
+    """Active, permanent and archived spaces (those matching ?q= when given), and pending invitations."""
+    q = (request.args.get("q") or "").strip()[:200]
+    matching = asking.matches_clause(q, current_user) if q else None
     return render(
-        "spaces/index.html", groups=services.spaces_overview(current_user),
+        "spaces/index.html", groups=services.spaces_overview(current_user, matching), q=q,
         invitations=services.pending_invitations(current_user), answer_form=AnswerForm(),
     )
+
+
+def _ask_form(q: str = "", **kwargs) -> tuple[AskForm, list]:
+    form = AskForm(**kwargs)
+    spaces = asking.best_spaces(current_user, q or form.title.data or "")
+    form.space.choices = [(s.slug, s.name) for s in spaces] + [("", f"{asking.COMPANY_QA_NAME}: everyone can answer")]
+    if form.space.data is None:
+        form.space.data = spaces[0].slug if spaces else ""
+    return form, spaces
+
+
+@bp.route("/spaces/ask", methods=["GET", "POST"])
+@login_required
+def ask() -> Response:
+    """Ask a question: the best-matching open space or the company-wide Q&A space, pre-filled from ?q=."""
+    q = (request.args.get("q") or "").strip()[:200]
+    mention = re.sub(r"[^\w.+-]", "", request.args.get("mention", ""))[:80]
+    prefill = {"title": q or None, "body": f"@{mention} " if mention else None}
+    form, spaces = _ask_form(q, **prefill) if request.method == "GET" else _ask_form()
+    if form.validate_on_submit():
+        space = services.space_by_slug(form.space.data) if form.space.data else None
+        try:
+            thread = asking.ask(current_user, space, form.title.data, form.body.data or "")
+        except services.SpaceError as error:
+            db.session.rollback()
+            form.space.errors = [*form.space.errors, str(error)]
+        else:
+            flash("Question posted. You'll be notified of answers.", "success")
+            return see_other(url_for("spaces.thread", slug=thread.space.slug, thread_id=thread.id))
+    status = 422 if form.is_submitted() else 200
+    return render("spaces/ask.html", status=status, form=form, spaces=spaces, q=q)
 
 
 # -------------------------------------------------------------------- create
@@ -180,6 +216,9 @@ def join(slug: str) -> Response:
         flash("Asked the hosts to let you in; you'll get a notification.", "success")
         return see_other(url_for("spaces.index"))
     flash("You joined the space.", "success")
+    back = request.args.get("next", "")
+    if back.startswith(f"/spaces/{space.slug}/threads/") and "//" not in back:  # only back into this space
+        return see_other(back + "#reply-form")
     return see_other(url_for("spaces.detail", slug=space.slug))
 
 
