@@ -27,6 +27,8 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         # Each request gets its own app context (fresh `g` and DB session), as in
         # production, even while the test body holds one open to inspect the database.
+        # buffered: the body is read and the response closed, so served files never leak a handle.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Item, Notification
@@ -179,3 +179,43 @@ def test_unsolved_thread_cannot_be_harvested(base):
     with pytest.raises(services.SpaceError):
         services.harvest(world.thread, base.users["leader"], [])
     assert db.session.scalar(select(Item).where(Item.status == "pending")) is None
+
+
+# Mutations that once survived (issue 15, point 9), and the export's format (point 8) -----
+
+
+def test_reinviting_an_active_member_leaves_them_active(base):
+    world = build_world(base)
+    assert services.invite(world.space, base.users["leader"], [base.users["employee"].id]) == 0
+    assert services.membership_of(base.users["employee"], world.space).state == "active"
+
+
+def test_a_declined_invitation_does_not_notify_the_inviter(base):
+    world = build_world(base)
+    before = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == base.users["leader"].id))
+    services.answer_invitation(world.space, base.users["curator"], False)
+    after = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == base.users["leader"].id))
+    assert after == before and services.membership_of(base.users["curator"], world.space).state == "declined"
+
+
+def test_a_reply_to_a_nested_reply_joins_its_parent(base):
+    world = build_world(base)
+    child = services.reply(world.thread, base.users["employee"], "Nested", parent_id=world.answer.id)
+    grandchild = services.reply(world.thread, base.users["leader"], "Deeper", parent_id=child.id)
+    assert child.parent_id == world.answer.id and grandchild.parent_id == world.answer.id
+    tree = {node.post.id: [c.id for c in node.children] for node in services.reply_tree(world.thread)}
+    assert tree[world.answer.id] == [child.id, grandchild.id]
+
+
+def test_export_leaves_out_hidden_and_removed_posts_and_reads_cleanly(base):
+    world = build_world(base)
+    hidden = services.reply(world.thread, base.users["employee"], "Secret sauce recipe")
+    removed = services.reply(world.thread, base.users["employee"], "Oops wrong thread")
+    services.hide_post(hidden, base.users["leader"], "Off topic")
+    services.delete_post(removed)
+    services.create_retro(world.space, base.users["leader"], services.RetroData("Line one\r\nline two", "B", "- Try it", None))
+    text = services.export_markdown(world.space)
+    assert "Secret sauce" not in text and "Oops" not in text
+    assert "\r" not in text and "Line one\nline two" in text
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert "## Why we are here" in headings and "## Why we are here (Why we are here)" not in headings

@@ -154,7 +154,6 @@ def test_overdue_counts_working_days_only():
     assert services.overdue_cutoff(wednesday_noon, 3) == friday_noon
     assert services.overdue_cutoff(monday_noon, 1) == friday_noon
     assert services.overdue_cutoff(thursday_noon, 3) > friday_noon
-    assert services.working_days_between(friday_noon, wednesday_noon) == 3
 
 
 def test_failed_upload_leaves_no_rows_and_no_files(base, tmp_path):

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from marketplace.choices import options
+
 
 class CollectionForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
@@ -15,7 +17,7 @@ class CollectionForm(FlaskForm):
     )
     kpi_id = SelectField("KPI it serves", coerce=int, validators=[InputRequired()])
     featured = BooleanField("Feature on the home page")
-    status = RadioField("Status", choices=[("draft", "Draft"), ("published", "Published")], default="draft")
+    status = RadioField("Status", choices=options([("draft", "Draft"), ("published", "Published")]), default="draft")
 
 
 class AddItemForm(FlaskForm):
@@ -23,4 +25,4 @@ class AddItemForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    direction = RadioField("Move", choices=[("up", "Up"), ("down", "Down")], validators=[InputRequired()])
+    direction = RadioField("Move", choices=options([("up", "Up"), ("down", "Down")]), validators=[InputRequired()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.curation import services
 from marketplace.curation.forms import AddItemForm, CollectionForm, MoveForm
 from marketplace.extensions import db
@@ -33,7 +34,7 @@ def detail(slug: str) -> Response:
 
 def _collection_form(**kwargs) -> CollectionForm:
     form = CollectionForm(**kwargs)
-    form.kpi_id.choices = services.kpi_choices()
+    form.kpi_id.choices = options(services.kpi_choices())
     return form
 
 
@@ -71,7 +72,7 @@ def _editable(slug: str):
 
 def _edit_context(collection, **forms) -> dict:
     add_form = forms.get("add_form") or AddItemForm()
-    add_form.item_id.choices = [(i.id, i.title) for i in services.addable_items(collection)]
+    add_form.item_id.choices = options([(i.id, i.title) for i in services.addable_items(collection)])
     return {"collection": collection, "add_form": add_form, "move_form": MoveForm(), **forms}
 
 
@@ -109,7 +110,7 @@ def add_item(slug: str) -> Response:
     """Append an item to the collection."""
     collection = _editable(slug)
     form = AddItemForm()
-    form.item_id.choices = [(i.id, i.title) for i in services.addable_items(collection)]
+    form.item_id.choices = options([(i.id, i.title) for i in services.addable_items(collection)])
     if not form.validate():
         return _entries_response(collection, "Choose an item to add.", 422)
     try:

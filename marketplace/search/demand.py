@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy import case, func, select
 
@@ -26,11 +26,6 @@ def normalise(text: str) -> str:
 def canonical_filters(filters: dict[str, str]) -> str:
     """Filters as stable text so equal searches group together."""
     return urlencode(sorted((k, v) for k, v in filters.items() if k in FACETS and v))[:400]
-
-
-def filters_from_text(text: str) -> dict[str, str]:
-    """The inverse of canonical_filters."""
-    return dict(parse_qsl(text))
 
 
 def record(text: str, filters: dict[str, str], results: int, explicit: bool = False) -> bool:

@@ -6,6 +6,7 @@ import click
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.htmx import render, see_other, wants_fragment
 from marketplace.policy import require
 from marketplace.search import admin, demand, hooks, people, services
@@ -82,7 +83,7 @@ def request_content() -> Response:
 
 def _request_form(**kwargs) -> ContentRequestForm:
     form = ContentRequestForm(**kwargs)
-    form.department_id.choices = [(d.id, d.name) for d in demand.departments()]
+    form.department_id.choices = options([(d.id, d.name) for d in demand.departments()])
     return form
 
 

@@ -80,14 +80,6 @@ def attributable_spaces_clause(viewer: Any) -> ColumnElement[bool]:
     return or_(open_and_named, Space.id.in_(active_space_ids(viewer)))
 
 
-def may_see_names(user: Any, space: Space) -> bool:
-    """Members of a Chatham House space see names; everyone else sees "a member" (non-CH: names shown)."""
-    if not space.chatham_house:
-        return True
-    member = membership_of(user, space)
-    return member is not None and member.is_active
-
-
 def _forget_memberships(session, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's signature
     session.info.pop(MEMO, None)
 

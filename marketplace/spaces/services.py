@@ -635,17 +635,23 @@ def _notify_champions(item: Item, space: Space) -> None:
 # --------------------------------------------------------------------- export
 
 
+def _lines(text: str) -> str:
+    """Browser line endings (\r\n) as plain newlines, so the export has no stray carriage returns."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def export_markdown(space: Space) -> str:
     """The space's discussions as markdown; authors are left out in Chatham House mode."""
-    lines = [f"# {space.name}", "", space.problem, ""]
+    lines = [f"# {space.name}", "", _lines(space.problem), ""]
     threads = db.session.scalars(
         select(Thread).where(Thread.space_id == space.id).order_by(Thread.id).options(selectinload(Thread.posts))
     )
     for thread in threads:
-        lines += [f"## {thread.title} ({thread.kind_label})", ""]
+        kind = "" if thread.kind_label == thread.title else f" ({thread.kind_label})"  # no "Why we are here (Why we are here)"
+        lines += [f"## {thread.title}{kind}", ""]
         if thread.kind == "retro":
-            lines += ["**What?** " + thread.retro_what, "", "**So what?** " + thread.retro_so_what, "",
-                      "**Now what?** " + thread.retro_now_what, ""]
+            lines += ["**What?** " + _lines(thread.retro_what), "", "**So what?** " + _lines(thread.retro_so_what), "",
+                      "**Now what?** " + _lines(thread.retro_now_what), ""]
         for post in thread.posts:
             if post.is_removed or post.is_hidden or not post.body:
                 continue

@@ -8,6 +8,7 @@ import click
 from flask import Blueprint, Response, abort, flash, make_response, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.curation.services import kpi_choices
 from marketplace.extensions import db
 from marketplace.htmx import render, render_fragment, see_other, wants_fragment
@@ -95,7 +96,7 @@ def index() -> Response:
 def _ask_form(q: str = "", **kwargs) -> tuple[AskForm, list]:
     form = AskForm(**kwargs)
     spaces = asking.best_spaces(current_user, q or form.title.data or "")
-    form.space.choices = [(s.slug, s.name) for s in spaces] + [("", f"{asking.COMPANY_QA_NAME}: everyone can answer")]
+    form.space.choices = options([(s.slug, s.name) for s in spaces] + [("", f"{asking.COMPANY_QA_NAME}: everyone can answer")])
     if form.space.data is None:
         form.space.data = spaces[0].slug if spaces else ""
     return form, spaces
@@ -128,10 +129,10 @@ def ask() -> Response:
 
 def _space_form(**kwargs) -> SpaceForm:
     form = SpaceForm(**kwargs)
-    form.kpi_id.choices = [(0, "No KPI")] + kpi_choices()
-    form.skill_ids.choices = _skill_choices()
-    form.who_knows.choices = _who_knows_choices()
-    form.invite_ids.choices = [(u.id, u.name) for u in people.all_people()]
+    form.kpi_id.choices = options([(0, "No KPI")] + kpi_choices())
+    form.skill_ids.choices = options(_skill_choices())
+    form.who_knows.choices = options(_who_knows_choices())
+    form.invite_ids.choices = options([(u.id, u.name) for u in people.all_people()])
     return form
 
 
@@ -178,7 +179,7 @@ def candidates() -> Response:
 
 def _detail_context(space, **forms) -> dict:
     invite_form = forms.pop("invite_form", None) or WhoKnowsForm()
-    invite_form.who_knows.choices = _who_knows_choices()
+    invite_form.who_knows.choices = options(_who_knows_choices())
     experiment_form = ExperimentForm()
     return {
         "space": space, "threads": services.thread_rows(space, _sort()), "sort": _sort(),
@@ -191,7 +192,7 @@ def _detail_context(space, **forms) -> dict:
 
 def _thread_form(space, **kwargs) -> ThreadForm:
     form = ThreadForm(**kwargs)
-    form.skill_ids.choices = [(s.id, s.name) for s in (space.skills or people.all_skills())]
+    form.skill_ids.choices = options([(s.id, s.name) for s in (space.skills or people.all_skills())])
     return form
 
 
@@ -246,8 +247,8 @@ def invite(slug: str) -> Response:
     space = _space(slug)
     require("host_space", space)
     form = WhoKnowsForm()
-    form.who_knows.choices = _who_knows_choices()
-    form.invite_ids.choices = [(u.id, u.name) for u in people.all_people()]
+    form.who_knows.choices = options(_who_knows_choices())
+    form.invite_ids.choices = options([(u.id, u.name) for u in people.all_people()])
     ids = list(form.invite_ids.data or []) + people.ids_for_emails(form.invite_emails.data or "")
     if not form.validate_on_submit() and not ids:
         abort(400)
@@ -463,7 +464,7 @@ def experiment(slug: str, experiment_id: int) -> Response:
     experiment = services.experiment_in(space, experiment_id) or abort(404)
     require("manage_experiment", experiment)
     form = ExperimentForm()
-    form.owner_id.choices = [(0, "")] + [(m.user_id, m.user.name) for m in services.memberships(space)]
+    form.owner_id.choices = options([(0, "")] + [(m.user_id, m.user.name) for m in services.memberships(space)])
     if not form.validate():
         abort(400)
     services.update_experiment(experiment, form.status.data, form.owner_id.data or None, form.due_on.data)
@@ -484,7 +485,7 @@ def harvest(slug: str, thread_id: int) -> Response:
     require("harvest_thread", thread)
     form = HarvestForm()
     posts = services.harvestable_posts(thread)
-    form.post_ids.choices = [(p.id, p.id) for p in posts if not p.accepted]
+    form.post_ids.choices = options([(p.id, p.id) for p in posts if not p.accepted])
     if form.validate_on_submit():
         item = services.harvest(thread, current_user, form.post_ids.data or [])
         if item.status == "draft":

@@ -15,12 +15,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from marketplace.catalog.models import ITEM_TYPES
+from marketplace.choices import options
 
 DECISIONS = [("approve", "Approve and publish"), ("changes", "Request changes"), ("reject", "Reject")]
 
 
 class SubmissionForm(FlaskForm):
-    type = RadioField("What are you sharing?", choices=list(ITEM_TYPES.items())[::-1], default="quick_learn",
+    type = RadioField("What are you sharing?", choices=options(list(ITEM_TYPES.items())[::-1]), default="quick_learn",
                       validators=[InputRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField("Summary: what will someone be able to do?", validators=[Length(max=500)])
@@ -96,7 +97,7 @@ class PreviewForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=DECISIONS, validators=[InputRequired(message="Choose a decision.")])
+    decision = RadioField("Decision", choices=options(DECISIONS), validators=[InputRequired(message="Choose a decision.")])
     note = TextAreaField("Reason or comments for the submitter", validators=[Length(max=5000)])
 
     def validate_note(self, field) -> None:

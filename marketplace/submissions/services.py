@@ -454,16 +454,6 @@ def overdue_cutoff(now: datetime, working_days: int) -> datetime:
     return moment
 
 
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Whole weekdays from start to end."""
-    days, moment = 0, start
-    while moment + timedelta(days=1) <= end and days < 10_000:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            days += 1
-    return days
-
-
 @dataclass
 class QueueFilters:
     """Validated queue filters."""

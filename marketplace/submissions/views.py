@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, request, url_f
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace.choices import options
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.policy import can, require
 from marketplace.submissions import services, uploads
@@ -44,8 +45,8 @@ def _nav_helpers() -> dict:
 
 def _form(**kwargs) -> SubmissionForm:
     form = SubmissionForm(**kwargs)
-    for name, options in services.choices().items():
-        getattr(form, name).choices = options
+    for name, pairs in services.choices().items():
+        getattr(form, name).choices = options(pairs)
     return form
 
 
@@ -322,8 +323,8 @@ def trusted() -> Response:
     """Curators mark people whose clean submissions publish without review."""
     require("manage_trusted")
     form = TrustedForm()
-    form.user_id.choices = services.people()
-    form.department_id.choices = services.choices()["department_id"]
+    form.user_id.choices = options(services.people())
+    form.department_id.choices = options(services.choices()["department_id"])
     status = 200
     if request.method == "POST":
         if form.validate():

@@ -5,8 +5,6 @@ Screenshots of the key pages are kept under test-results/phone/ (git-ignored) fo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
