@@ -86,7 +86,8 @@ def _save(form: SubmissionForm, submission=None) -> Response:
     has_media = bool(submission and (submission.item.media_id or current))
     submitting = form.submitting()
     valid = form.validate() & form.check_captions(len(form.files) or current)  # & runs both: every error at once
-    if not valid or (submitting and not form.validate_for_submit(has_media)):
+    complete = form.validate_for_submit(has_media) if submitting else True  # run even when the title is missing
+    if not (valid and complete):
         return _form_page(form, submission, 422)
     chosen = uploads.uploads_from(form.files) if form.type.data == "quick_learn" else []
     try:

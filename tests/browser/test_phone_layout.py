@@ -150,6 +150,15 @@ def test_search_filters_wait_behind_a_control_so_the_first_result_shows(phone):
     assert page.locator(".facets .facet").first.is_visible()
 
 
+def test_submit_buttons_use_the_product_styles(phone):
+    page = phone()
+    login(page, "employee@demo.test")
+    page.goto("/submit")
+    style = "(e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderRadius]"
+    primary = page.locator("input[name=submit_review]").evaluate(style)
+    assert primary == ["rgb(36, 70, 184)", "6px"], "the brand colour and shape of button.primary"
+
+
 def test_hero_search_button_stays_in_its_box(phone):
     page = phone()
     login(page, "employee@demo.test")
