@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.choices import options
@@ -21,7 +21,7 @@ class CollectionForm(FlaskForm):
 
 
 class AddItemForm(FlaskForm):
-    item_id = SelectField("Add an item", coerce=int, validators=[InputRequired()])
+    item_id = IntegerField("Add an item", validators=[InputRequired()])  # the service checks it is addable
 
 
 class MoveForm(FlaskForm):

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
@@ -78,11 +78,16 @@ def kpi_choices() -> list[tuple[int, str]]:
     return [(k.id, k.name) for k in db.session.scalars(select(KPI).order_by(KPI.name))]
 
 
-def addable_items(collection: Collection | None) -> list[Item]:
-    """Published items not yet in the collection."""
-    taken = {entry.item_id for entry in collection.entries} if collection else set()
-    query = select(Item).where(Item.status == "published").order_by(Item.title)
-    return [item for item in db.session.scalars(query) if item.id not in taken]
+PICKER_LIMIT = 10
+
+
+def addable_items(collection: Collection, text: str = "", limit: int = PICKER_LIMIT) -> list:
+    """Published items not yet in the collection whose title has every typed word: (id, title) rows, A to Z."""
+    taken = select(CollectionEntry.item_id).where(CollectionEntry.collection_id == collection.id)
+    query = select(Item.id, Item.title).where(Item.status == "published", Item.id.not_in(taken))
+    for word in (text or "").lower().split()[:6]:
+        query = query.where(func.lower(Item.title).contains(word, autoescape=True))
+    return list(db.session.execute(query.order_by(Item.title).limit(limit)))
 
 
 def _check(data: CollectionData) -> None:

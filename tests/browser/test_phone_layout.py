@@ -48,6 +48,7 @@ def _paths(database_url: str, tmp_path) -> dict[str, str]:
             "catalog.kpis": "/kpis", "catalog.kpi": f"/kpis/{first(KPI).slug}",
             "curation.index": "/collections", "curation.detail": f"/collections/{collection.slug}",
             "curation.new": "/collections/new", "curation.edit": f"/collections/{collection.slug}/edit",
+            "curation.candidates": f"/collections/{collection.slug}/items/candidates?q=a",
             "admin.users": "/admin/users", "admin.edit_user": f"/admin/users/{employee.id}",
             "accounts.login": "/login", "notifications.index": "/notifications", "notifications.badge": "/notifications/badge",
             "submissions.new": "/submit", "submissions.mine": "/submissions",
