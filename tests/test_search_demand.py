@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -84,3 +85,11 @@ def test_invalid_request_form_rerenders_with_422(as_role, indexed):
     response = as_role("curator").send("/curate/demand/requests", {"query": "", "department_id": "999"})
     assert response.status_code == 422
     assert "needs a query and a department" in response.get_data(as_text=True)
+
+
+def test_request_form_defaults_to_the_department_the_searches_came_from(as_role, indexed):
+    demand.record("visa letter", {"department": indexed.support.slug}, 0)
+    demand.record("parking rules", {}, 0)
+    page = as_role("curator").get("/curate/demand").get_data(as_text=True)
+    visa = page[page.index("visa letter"):page.index("parking rules") if page.index("parking rules") > page.index("visa letter") else None]
+    assert re.search(rf'<option value="{indexed.support.id}" selected>', visa), "defaults to Customer Support"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import case, func, select
 
@@ -53,6 +53,11 @@ class DemandEntry:
     requested: int
     last_results: int
     request: ContentRequest | None
+
+    @property
+    def department_slug(self) -> str | None:
+        """The department the searches were narrowed to, if any: the request form's default."""
+        return dict(parse_qsl(self.filters)).get("department")
 
 
 def report(limit: int = 100) -> list[DemandEntry]:

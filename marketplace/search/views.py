@@ -91,6 +91,7 @@ def _demand_page(form: ContentRequestForm | None = None, status: int = 200) -> R
     return render(
         "search/demand.html", status=status, entries=demand.report(), form=form or _request_form(),
         resolve_form=ResolveForm(), open_requests=demand.requests_for(current_user),
+        department_ids={d.slug: d.id for d in demand.departments()},
     )
 
 
