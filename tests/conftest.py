@@ -84,8 +84,11 @@ def make_app(url: str, tmp_path_factory, **extra) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory) -> Flask:
-    return make_app(database_url, tmp_path_factory)
+def app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    app = make_app(database_url, tmp_path_factory)
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the server stops (no ResourceWarning)
 
 
 def clear_data() -> None:
