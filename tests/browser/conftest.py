@@ -80,6 +80,8 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()  # the pipe would otherwise leak (warnings are errors)
 
 
 @pytest.fixture(scope="session")
