@@ -8,11 +8,6 @@ from htmx_flask import Htmx
 htmx = Htmx()
 
 
-def is_htmx() -> bool:
-    """True for any request made by htmx."""
-    return bool(getattr(request, "htmx", False))
-
-
 def wants_fragment() -> bool:
     """True when htmx asked for part of a page: not boosted, not a history restore."""
     hx = getattr(request, "htmx", None)

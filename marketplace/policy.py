@@ -7,6 +7,8 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from marketplace.spaces.membership import membership_of
+
 # Actions whose failure must not reveal that the target exists.
 HIDDEN_ON_DENIAL = {"view_item", "view_collection", "view_media"}
 # Spaces: a private or members-only space must look absent to outsiders.
@@ -74,6 +76,7 @@ def can(user: Any, action: str, target: Any = None) -> bool:
 SPACE_ACTIONS = {
     "create_space", "endorse", "edit_skills", "view_space", "join_space", "answer_invitation", "host_space", "post_in_space",
     "vote_post", "edit_post", "hide_post", "accept_answer", "harvest_thread", "manage_experiment", "export_space",
+    "see_member_names", "ask_in_space",
 }
 
 
@@ -85,8 +88,6 @@ def _space_of(target: Any) -> Any:
 
 def _space_can(user: Any, action: str, target: Any) -> bool:
     """Space rules; membership is read fresh on every check so changes apply at once."""
-    from marketplace.spaces.services import membership_of
-
     if action == "create_space":
         return user.is_leader or user.is_curator or user.is_admin
     if action == "endorse":
@@ -97,7 +98,7 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
     member = membership_of(user, space)
     active = member is not None and member.is_active
     host = member is not None and member.is_host
-    writable = space.status != "archived"
+    writable = not space.is_archived  # a space past its end date is read-only before the job archives it
     visible = space.visibility == "open" or active
     if action == "view_space":
         return visible
@@ -109,8 +110,12 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
         return host
     if action == "export_space":
         return active
+    if action == "see_member_names":  # Chatham House: names never leave the circle of active members
+        return visible and (not space.chatham_house or active)
     if action == "harvest_thread":
         return visible and (host or user.is_champion) and target.solved and target.harvested_item_id is None
+    if action == "ask_in_space":  # an open space lets anyone ask, joining on the way
+        return writable and (active or (space.visibility == "open" and (member is None or member.state != "requested")))
     if not (active and writable):
         return False  # everything below changes an active space's content
     if action == "post_in_space":
@@ -131,6 +136,7 @@ def _space_can(user: Any, action: str, target: Any) -> bool:
 SUBMISSION_ACTIONS = {
     "submit", "view_submission", "edit_submission", "comment_submission", "review_queue",
     "review_submission", "decide_submission", "escalations", "manage_trusted", "manage_terms",
+    "claim_submission", "release_submission",
 }
 
 
@@ -149,6 +155,10 @@ def _submission_can(user: Any, action: str, target: Any) -> bool:
         return target.submitter_id == user.id and target.editable
     if action == "review_submission":
         return reviewer
+    if action == "claim_submission":  # never one's own work
+        return reviewer and target.state == "pending" and target.submitter_id != user.id
+    if action == "release_submission":  # the claimant, or staff sorting out an escalation
+        return reviewer and target.claimed_by_id is not None and (target.claimed_by_id == user.id or _staff(user))
     if action == "decide_submission":  # only the claimant, and never on one's own work
         return reviewer and target.state == "pending" and target.claimed_by_id == user.id != target.submitter_id
     return False

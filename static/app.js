@@ -6,4 +6,43 @@
     var alert = event.detail.target && event.detail.target.querySelector("[role=alert]");
     if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
   });
+
+  // When a swap replaces the focused element, focus its replacement (or the first control of the
+  // new content) instead of letting focus fall to <body>, where the next Tab starts over.
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, [tabindex]";
+  var remembered = null;
+
+  function quoted(value) { return '"' + CSS.escape(value) + '"'; }
+
+  function keyOf(element) {
+    if (!element || element === document.body) { return null; }
+    if (element.id) { return "#" + CSS.escape(element.id); }
+    var selector = element.tagName.toLowerCase();
+    if (element.name) { selector += "[name=" + quoted(element.name) + "]"; }
+    if (element.tagName === "BUTTON" && element.value) { selector += "[value=" + quoted(element.value) + "]"; }
+    var form = element.form || element.closest("form");
+    if (form && form.id) { return "#" + CSS.escape(form.id) + " " + selector; }
+    if (form && form.getAttribute("action")) { return "form[action=" + quoted(form.getAttribute("action")) + "] " + selector; }
+    if (element.getAttribute("href")) { return "a[href=" + quoted(element.getAttribute("href")) + "]"; }
+    return null;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target, active = document.activeElement;
+    remembered = null;
+    if (target && active && active !== document.body && target.contains(active)) {
+      remembered = { key: keyOf(active), targetId: target.id };
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var active = document.activeElement, memory = remembered;
+    remembered = null;
+    if (!memory || (active && active !== document.body && active.isConnected)) { return; }
+    var candidates = memory.key ? Array.prototype.slice.call(document.querySelectorAll(memory.key)) : [];
+    var region = memory.targetId && document.getElementById(memory.targetId);
+    if (region) { candidates = candidates.concat(Array.prototype.slice.call(region.querySelectorAll(FOCUSABLE))); }
+    // The first candidate that can really take focus (one inside a closed <details> cannot).
+    candidates.some(function (candidate) { candidate.focus(); return document.activeElement === candidate; });
+  });
 })();

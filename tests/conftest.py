@@ -27,6 +27,8 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         # Each request gets its own app context (fresh `g` and DB session), as in
         # production, even while the test body holds one open to inspect the database.
+        # buffered: the body is read and the response closed, so served files never leak a handle.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -82,8 +84,11 @@ def make_app(url: str, tmp_path_factory, **extra) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory) -> Flask:
-    return make_app(database_url, tmp_path_factory)
+def app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    app = make_app(database_url, tmp_path_factory)
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the server stops (no ResourceWarning)
 
 
 def clear_data() -> None:

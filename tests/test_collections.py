@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Collection
+from marketplace.models import Collection, Item
+from tests.factories import item
 
 
 def _order(slug: str) -> list[str]:
@@ -77,3 +78,22 @@ def test_employees_browse_published_only(as_role, base):
     assert base.collection.title in html and base.draft_collection.title not in html
     assert "New collection" not in html
     assert "Hidden draft" in as_role("curator").get("/collections").get_data(as_text=True)
+
+
+def test_item_picker_searches_as_you_type_and_without_javascript(as_role, base):
+    for n in range(48):  # a catalog bigger than any dropdown should hold
+        item(f"filler-{n}", "apply", title=f"Filler item {n:02d}", kpis=[base.kpi], department=base.sales, owner=base.users["champion"])
+    db.session.commit()
+    curator = as_role("curator")
+    fragment = curator.get(f"/collections/{base.collection.slug}/items/candidates?q=filler+07", headers={"HX-Request": "true"})
+    text = fragment.get_data(as_text=True)
+    assert text.lstrip().startswith('<fieldset id="item-candidates"') and "Filler item 07" in text
+    assert text.count('type="radio"') == 1
+    page = curator.get(f"/collections/{base.collection.slug}/edit").get_data(as_text=True)
+    assert page.count('name="item_id"') <= 10, "the edit page lists a handful, not all 48"
+    assert "Expense claim rejected" not in page.split('id="item-candidates"')[1].split("</fieldset>")[0], "items already in it are not offered"
+    found = curator.get(f"/collections/{base.collection.slug}/edit?q=filler+41").get_data(as_text=True)
+    assert "Filler item 41" in found  # the Find button works without JavaScript
+    target = db.session.scalar(select(Item.id).where(Item.slug == "filler-41"))
+    assert curator.send(f"/collections/{base.collection.slug}/items", {"item_id": str(target)}).status_code == 303
+    assert "Filler item 41" in curator.get(f"/collections/{base.collection.slug}").get_data(as_text=True)

@@ -65,6 +65,7 @@ ROUTES: dict[str, Route] = {
         lambda b: f"/collections/{b.collection.slug}/items/{b.collection.entries[0].id}/move", staff_only(),
         method="POST", data=lambda b: {"direction": "down"},
     ),
+    "curation.candidates": Route(lambda b: f"/collections/{b.collection.slug}/items/candidates?q=first", staff_only()),
     "admin.users": Route(lambda b: "/admin/users", signed_in(employee=403, champion=403, curator=403, leader=403)),
     "admin.edit_user": Route(lambda b: f"/admin/users/{b.users['employee'].id}", signed_in(employee=403, champion=403, curator=403, leader=403)),
     "jobs_admin.failed": Route(lambda b: "/admin/jobs", signed_in(employee=403, champion=403, curator=403, leader=403)),

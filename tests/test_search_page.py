@@ -94,7 +94,7 @@ def test_empty_result_offers_collections_community_and_request(as_role, indexed)
     text = as_role("employee").get("/search?q=zebra+sellers").get_data(as_text=True)
     assert "Nothing matches" in text
     assert "Ramp up new sellers" in text  # a related collection
-    assert 'href="/spaces?q=zebra%20sellers"' in text
+    assert 'href="/spaces/ask?q=zebra+sellers"' in text
     assert "Request this content" in text
 
 

@@ -40,6 +40,7 @@ def sp(w) -> str:
 SPACE_ROUTES = {
     "spaces.index": R(lambda w: "/spaces", everyone()),
     "spaces.new": R(lambda w: "/spaces/new", everyone(member=403, **{"non-member": 403})),
+    "spaces.ask": R(lambda w: "/spaces/ask?q=refund+rules", everyone()),
     "spaces.candidates": R(lambda w: f"/spaces/candidates?who_knows={w.base.skill.slug}", everyone()),
     "spaces.detail": R(sp, inside()),
     "spaces.thread": R(lambda w: f"{sp(w)}/threads/{w.thread.id}", inside()),
@@ -215,8 +216,10 @@ def test_harvest_route_creates_pending_item(as_role, world):
 
 
 def test_people_who_knows_page_explains(as_role, world):
-    page = as_role("champion").get(f"/people?skill={world.base.skill.slug}").get_data(as_text=True)
-    assert "Who knows Expense policy?" in page and "1 published job aid" in page
+    page = as_role("leader").get(f"/people?skill={world.base.skill.slug}").get_data(as_text=True)
+    assert "Who knows Expense policy?" in page and "1 published job aid" in page  # the champion's
+    own = as_role("champion").get(f"/people?skill={world.base.skill.slug}").get_data(as_text=True)
+    assert "1 published job aid" not in own, "nobody is listed as their own expert"
     fragment = as_role("champion").get(f"/people?skill={world.base.skill.slug}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="results"')
 

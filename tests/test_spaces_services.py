@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Item, Notification
@@ -112,11 +112,15 @@ def test_lifecycle_transitions(base):
     assert space.status == "permanent"
 
 
-def test_end_date_archives_lazily_and_by_command(base, app):
+def test_end_date_reads_as_archived_and_only_the_command_archives(base, app):
     world = build_world(base)
     world.space.ends_on = today()
     db.session.commit()
-    assert services.space_by_slug(world.space.slug).status == "archived"
+    space = services.space_by_slug(world.space.slug)
+    assert space.status == "active", "reading a space must not archive it (GET never writes)"
+    assert space.is_archived and space.display_status == "archived"
+    assert not can(base.users["employee"], "post_in_space", space), "a due space is read-only before the job runs"
+    assert services.archive_due() == 1 and space.status == "archived"
     other = services.create_space(space_data(name="Soon over", ends_on=today() + timedelta(days=2)), base.users["leader"])
     assert services.archive_due(today() + timedelta(days=1)) == 0
     result = app.test_cli_runner().invoke(args=["spaces", "archive-due", "--on", (today() + timedelta(days=2)).isoformat()])
@@ -175,3 +179,43 @@ def test_unsolved_thread_cannot_be_harvested(base):
     with pytest.raises(services.SpaceError):
         services.harvest(world.thread, base.users["leader"], [])
     assert db.session.scalar(select(Item).where(Item.status == "pending")) is None
+
+
+# Mutations that once survived (issue 15, point 9), and the export's format (point 8) -----
+
+
+def test_reinviting_an_active_member_leaves_them_active(base):
+    world = build_world(base)
+    assert services.invite(world.space, base.users["leader"], [base.users["employee"].id]) == 0
+    assert services.membership_of(base.users["employee"], world.space).state == "active"
+
+
+def test_a_declined_invitation_does_not_notify_the_inviter(base):
+    world = build_world(base)
+    before = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == base.users["leader"].id))
+    services.answer_invitation(world.space, base.users["curator"], False)
+    after = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == base.users["leader"].id))
+    assert after == before and services.membership_of(base.users["curator"], world.space).state == "declined"
+
+
+def test_a_reply_to_a_nested_reply_joins_its_parent(base):
+    world = build_world(base)
+    child = services.reply(world.thread, base.users["employee"], "Nested", parent_id=world.answer.id)
+    grandchild = services.reply(world.thread, base.users["leader"], "Deeper", parent_id=child.id)
+    assert child.parent_id == world.answer.id and grandchild.parent_id == world.answer.id
+    tree = {node.post.id: [c.id for c in node.children] for node in services.reply_tree(world.thread)}
+    assert tree[world.answer.id] == [child.id, grandchild.id]
+
+
+def test_export_leaves_out_hidden_and_removed_posts_and_reads_cleanly(base):
+    world = build_world(base)
+    hidden = services.reply(world.thread, base.users["employee"], "Secret sauce recipe")
+    removed = services.reply(world.thread, base.users["employee"], "Oops wrong thread")
+    services.hide_post(hidden, base.users["leader"], "Off topic")
+    services.delete_post(removed)
+    services.create_retro(world.space, base.users["leader"], services.RetroData("Line one\r\nline two", "B", "- Try it", None))
+    text = services.export_markdown(world.space)
+    assert "Secret sauce" not in text and "Oops" not in text
+    assert "\r" not in text and "Line one\nline two" in text
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert "## Why we are here" in headings and "## Why we are here (Why we are here)" not in headings

@@ -364,3 +364,12 @@ def test_queue_route_scoping(people, base, tmp_path, role):
     assert ("Sales thing" in html) == (role in {"champion", "curator", "admin"})
     assert ("Support thing" in html) == (role in {"other_champion", "curator", "admin"})
     assert people[role].get(f"/review/{sales.id}").status_code == (404 if role == "other_champion" else 200)
+
+
+def test_every_problem_is_reported_in_one_round(as_role, base):
+    response = post_form(as_role("employee"), base, None, title="", summary="", kpi_ids=[])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for problem in ("This field is required.", "Write a one-line summary.", "Choose at least one KPI this serves.",
+                    "Choose the video, image or PDF to share."):
+        assert problem in page, f"missing on the first try: {problem}"

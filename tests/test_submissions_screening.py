@@ -69,3 +69,40 @@ def test_highlight_marks_the_match_and_escapes_the_rest():
 def test_a_card_inside_an_iban_is_reported_once():
     findings = scan_text("body", "GB82WEST12345698765432")
     assert [f.kind for f in findings] == ["iban"]
+
+
+# Mutations that once survived (issue 15, point 9) --------------------------------------
+
+
+def _kinds(text: str, terms=()) -> list[tuple[str, str]]:
+    return [(f.kind, f.match) for f in scan_text("body", text, terms)]
+
+
+def test_overlapping_matches_keep_only_the_stronger_rule():
+    # "falcon" is a confidential term and part of an e-mail address: one finding, the stronger one.
+    assert _kinds("Write to falcon@corp.example today", ["Falcon"]) == [("confidential", "falcon")]
+
+
+def test_adjacent_matches_are_both_kept():
+    found = _kinds("Falcon bob@corp.example", ["Falcon"])
+    assert found == [("confidential", "Falcon"), ("email", "bob@corp.example")]
+
+
+@pytest.mark.parametrize(("number", "flagged"), [
+    ("4111111111119", True),            # 13 digits, the shortest card
+    ("4111111111111111110", True),      # 19 digits, the longest
+    ("411111111117", False),            # 12 digits: too short to be a card
+    ("41111111111111111115", False),    # 20 digits: too long
+])
+def test_card_length_bounds(number, flagged):
+    from stdnum import luhn
+
+    assert luhn.is_valid(number), "the test numbers pass Luhn, so only the length decides"
+    assert (("card", number) in _kinds(f"Card {number} on file")) is flagged
+
+
+def test_a_run_of_one_digit_is_not_a_card():
+    from stdnum import luhn
+
+    assert luhn.is_valid("6666666666666")  # Luhn alone would flag it
+    assert not any(kind == "card" for kind, _ in _kinds("Order 6666666666666 shipped"))

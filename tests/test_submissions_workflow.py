@@ -39,6 +39,10 @@ def test_draft_is_saved_and_finished_later(base, tmp_path):
     draft = h.make(base, tmp_path, state="draft", summary="")
     assert draft.state == "draft" and draft.item.status == "draft" and len(draft.item.images) == 1
     assert [e.kind for e in draft.events] == ["created"]
+    with pytest.raises(services.Incomplete) as missing:
+        services.submit(draft, base.users["employee"], current_app.config)
+    assert set(missing.value.problems) == {"summary"} and draft.state == "draft"
+    draft.item.summary = "Clear a jam in one minute."
     services.submit(draft, base.users["employee"], current_app.config)
     assert draft.state == "pending" and draft.item.status == "pending"
     assert [e.kind for e in draft.events] == ["created", "submitted", "screened"]
@@ -151,7 +155,6 @@ def test_overdue_counts_working_days_only():
     assert services.overdue_cutoff(wednesday_noon, 3) == friday_noon
     assert services.overdue_cutoff(monday_noon, 1) == friday_noon
     assert services.overdue_cutoff(thursday_noon, 3) > friday_noon
-    assert services.working_days_between(friday_noon, wednesday_noon) == 3
 
 
 def test_failed_upload_leaves_no_rows_and_no_files(base, tmp_path):

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts import services, signin
 from marketplace.accounts.forms import LoginForm, NewUserForm, UserForm
+from marketplace.choices import options
 from marketplace.extensions import db, login_manager
 from marketplace.htmx import render, see_other
 from marketplace.policy import require
@@ -74,8 +75,8 @@ def logout() -> Response:
 
 def _user_form(form: UserForm) -> UserForm:
     departments = services.departments()
-    form.department_id.choices = [(0, "— none —")] + [(d.id, d.name) for d in departments]
-    form.champion_of.choices = [(d.id, d.name) for d in departments]
+    form.department_id.choices = options([(0, "— none —")] + [(d.id, d.name) for d in departments])
+    form.champion_of.choices = options([(d.id, d.name) for d in departments])
     return form
 
 

@@ -6,10 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
+from marketplace.choices import options
+
 
 class TickForm(FlaskForm):
-    checked = RadioField("Done", choices=[("1", "Done"), ("0", "Not done")], validators=[InputRequired()])
+    checked = RadioField("Done", choices=options([("1", "Done"), ("0", "Not done")]), validators=[InputRequired()])
 
 
 class HelpfulForm(FlaskForm):
-    answer = RadioField("Was this helpful?", choices=[("yes", "Yes"), ("no", "No")], validators=[InputRequired()])
+    answer = RadioField("Was this helpful?", choices=options([("yes", "Yes"), ("no", "No")]), validators=[InputRequired()])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
+
+from marketplace.choices import options
 
 
 class CollectionForm(FlaskForm):
@@ -15,12 +17,12 @@ class CollectionForm(FlaskForm):
     )
     kpi_id = SelectField("KPI it serves", coerce=int, validators=[InputRequired()])
     featured = BooleanField("Feature on the home page")
-    status = RadioField("Status", choices=[("draft", "Draft"), ("published", "Published")], default="draft")
+    status = RadioField("Status", choices=options([("draft", "Draft"), ("published", "Published")]), default="draft")
 
 
 class AddItemForm(FlaskForm):
-    item_id = SelectField("Add an item", coerce=int, validators=[InputRequired()])
+    item_id = IntegerField("Add an item", validators=[InputRequired()])  # the service checks it is addable
 
 
 class MoveForm(FlaskForm):
-    direction = RadioField("Move", choices=[("up", "Up"), ("down", "Down")], validators=[InputRequired()])
+    direction = RadioField("Move", choices=options([("up", "Up"), ("down", "Down")]), validators=[InputRequired()])

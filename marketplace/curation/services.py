@@ -88,11 +88,16 @@ def kpi_choices() -> list[tuple[int, str]]:
     return [(k.id, k.name) for k in db.session.scalars(select(KPI).order_by(KPI.name))]
 
 
-def addable_items(collection: Collection | None) -> list[tuple[int, str]]:
-    """(id, title) of published items not yet in the collection: two columns, never bodies."""
-    taken = {entry.item_id for entry in collection.entries} if collection else set()
-    query = select(Item.id, Item.title).where(Item.status == "published").order_by(func.lower(Item.title), Item.id)
-    return [(item_id, title) for item_id, title in db.session.execute(query) if item_id not in taken]
+PICKER_LIMIT = 10
+
+
+def addable_items(collection: Collection, text: str = "", limit: int = PICKER_LIMIT) -> list:
+    """Published items not yet in the collection whose title has every typed word: (id, title) rows, A to Z."""
+    taken = select(CollectionEntry.item_id).where(CollectionEntry.collection_id == collection.id)
+    query = select(Item.id, Item.title).where(Item.status == "published", Item.id.not_in(taken))
+    for word in (text or "").lower().split()[:6]:
+        query = query.where(func.lower(Item.title).contains(word, autoescape=True))
+    return list(db.session.execute(query.order_by(Item.title).limit(limit)))
 
 
 def _check(data: CollectionData) -> None:

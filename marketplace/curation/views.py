@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.curation import services
 from marketplace.curation.forms import AddItemForm, CollectionForm, MoveForm
 from marketplace.extensions import db
-from marketplace.htmx import render, see_other, wants_fragment
+from marketplace.htmx import render, render_fragment, see_other, wants_fragment
 from marketplace.policy import can, require
 
 bp = Blueprint("curation", __name__)
@@ -33,7 +34,7 @@ def detail(slug: str) -> Response:
 
 def _collection_form(**kwargs) -> CollectionForm:
     form = CollectionForm(**kwargs)
-    form.kpi_id.choices = services.kpi_choices()
+    form.kpi_id.choices = options(services.kpi_choices())
     return form
 
 
@@ -71,8 +72,10 @@ def _editable(slug: str):
 
 def _edit_context(collection, **forms) -> dict:
     add_form = forms.get("add_form") or AddItemForm()
-    add_form.item_id.choices = services.addable_items(collection)
-    return {"collection": collection, "add_form": add_form, "move_form": MoveForm(), **forms}
+    item_query = (request.args.get("q") or "").strip()[:200]
+    candidates = services.addable_items(collection, item_query)
+    return {"collection": collection, "add_form": add_form, "move_form": MoveForm(), "item_query": item_query,
+            "candidates": candidates, **forms}
 
 
 @bp.route("/collections/<slug>/edit", methods=["GET", "POST"])
@@ -103,13 +106,21 @@ def _entries_response(collection, error: str | None = None, status: int = 200) -
     return see_other(url_for("curation.edit", slug=collection.slug) + "#entries")
 
 
+@bp.route("/collections/<slug>/items/candidates")
+@login_required
+def candidates(slug: str) -> Response:
+    """The picker's matches as you type: published items not yet in the collection."""
+    collection = _editable(slug)
+    rows = services.addable_items(collection, request.args.get("q", "")[:200])
+    return render_fragment("curation/_candidates.html", candidates=rows)
+
+
 @bp.route("/collections/<slug>/items", methods=["POST"])
 @login_required
 def add_item(slug: str) -> Response:
     """Append an item to the collection."""
     collection = _editable(slug)
     form = AddItemForm()
-    form.item_id.choices = services.addable_items(collection)
     if not form.validate():
         return _entries_response(collection, "Choose an item to add.", 422)
     try:

@@ -11,8 +11,8 @@ from marketplace.accounts.models import User, user_skills
 from marketplace.catalog.models import HelpfulVote, Item, Skill
 from marketplace.extensions import db
 from marketplace.people.models import Endorsement
+from marketplace.spaces.membership import attributable_spaces_clause
 from marketplace.spaces.models import Post, Space, Thread, thread_skills
-from marketplace.spaces.services import visible_spaces_clause
 
 # Ranking weights: a published item is more evidence than an endorsement.
 WEIGHTS = {"endorsement": 1, "item": 3, "accepted_answer": 2}
@@ -87,7 +87,7 @@ def all_skills() -> list[Skill]:
 
 
 def who_knows(skill_slug: str, viewer: User | None = None, limit: int = DEFAULT_LIMIT) -> list[Expert]:
-    """People ranked by evidence for a skill; answers count only in spaces the viewer may see."""
+    """People ranked by evidence for a skill (never the viewer); answers count only where the viewer may attribute them."""
     skill = skill_by_slug(skill_slug)
     if skill is None:
         return []
@@ -114,11 +114,12 @@ def who_knows(skill_slug: str, viewer: User | None = None, limit: int = DEFAULT_
         .join(Space, Space.id == Thread.space_id)
         .join(thread_skills, thread_skills.c.thread_id == Thread.id)
         .where(Post.accepted.is_(True), Post.deleted_at.is_(None), Post.author_id.is_not(None))
-        .where(thread_skills.c.skill_id == skill.id, visible_spaces_clause(viewer))
+        .where(thread_skills.c.skill_id == skill.id, attributable_spaces_clause(viewer))
         .group_by(Post.author_id)
     )
     for user_id, n in db.session.execute(answers):
         expert(user_id).accepted_answers = n
+    experts.pop(getattr(viewer, "id", None), None)  # nobody is their own expert
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(experts), User.active.is_(True)))}
     ranked = [e for uid, e in experts.items() if uid in users]
     for user_id, e in experts.items():
@@ -200,12 +201,19 @@ class Reputation:
         )
 
 
-def reputation(user: User) -> Reputation:
-    """Reputation from what others valued: published items, accepted answers, upvotes, helpful votes."""
+def _attributable_posts(viewer: User | None):
+    """SQL: ids of posts in spaces where the viewer may see who wrote them."""
+    return select(Post.id).join(Thread, Thread.id == Post.thread_id).join(Space, Space.id == Thread.space_id).where(
+        attributable_spaces_clause(viewer)
+    )
+
+
+def reputation(user: User, viewer: User | None = None) -> Reputation:
+    """Reputation from what others valued; space activity counts only where `viewer` (default: the person) may see it."""
     published = Item.owner_id == user.id, Item.status == "published"
     items = db.session.scalar(select(func.count(Item.id)).where(*published)) or 0
     quick_learns = db.session.scalar(select(func.count(Item.id)).where(*published, Item.type == "quick_learn")) or 0
-    live_posts = Post.author_id == user.id, Post.deleted_at.is_(None)
+    live_posts = Post.author_id == user.id, Post.deleted_at.is_(None), Post.id.in_(_attributable_posts(viewer or user))
     accepted = db.session.scalar(select(func.count(Post.id)).where(*live_posts, Post.accepted.is_(True))) or 0
     upvotes = db.session.scalar(select(func.coalesce(func.sum(Post.score), 0)).where(*live_posts)) or 0
     helpful = db.session.scalar(
@@ -257,12 +265,12 @@ class Membership:
 
 
 def visible_spaces_of(user: User, viewer: User) -> list[Membership]:
-    """The person's active memberships in spaces the viewer may read."""
+    """The person's active memberships in spaces where the viewer may see who takes part."""
     from marketplace.spaces.models import Membership as Row
 
     query = (
         select(Space.name, Space.slug, Row.role).join(Row, Row.space_id == Space.id)
-        .where(Row.user_id == user.id, Row.state == "active", visible_spaces_clause(viewer))
+        .where(Row.user_id == user.id, Row.state == "active", attributable_spaces_clause(viewer))
         .order_by(Space.name)
     )
     return [Membership(*row) for row in db.session.execute(query)]

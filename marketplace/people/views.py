@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.htmx import render, see_other, wants_fragment
 from marketplace.people import services
 from marketplace.people.forms import SkillsForm
@@ -24,10 +25,10 @@ def index() -> Response:
 
 def _profile_context(person) -> dict:
     form = SkillsForm(skill_ids=[s.id for s in person.skills])
-    form.skill_ids.choices = [(s.id, s.name) for s in services.all_skills()]
+    form.skill_ids.choices = options([(s.id, s.name) for s in services.all_skills()])
     return {
         "person": person, "skills": services.skill_lines(person, current_user), "form": form,
-        "reputation": services.reputation(person), "spaces": services.visible_spaces_of(person, current_user),
+        "reputation": services.reputation(person, current_user), "spaces": services.visible_spaces_of(person, current_user),
         "points": services.POINTS,
     }
 
@@ -50,7 +51,7 @@ def skills(user_id: int) -> Response:
     person = _person(user_id)
     require("edit_skills", person)
     form = SkillsForm()
-    form.skill_ids.choices = [(s.id, s.name) for s in services.all_skills()]
+    form.skill_ids.choices = options([(s.id, s.name) for s in services.all_skills()])
     if not form.validate_on_submit():
         abort(400)
     services.set_skills(person, form.skill_ids.data or [])

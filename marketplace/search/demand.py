@@ -77,6 +77,13 @@ def record(text: str, filters: dict[str, str], results: int, explicit: bool = Fa
     return True
 
 
+def record_if_unmet(text: str, filters: dict[str, str], total: int, available: bool, low: int, token: str | None = None) -> bool:
+    """The demand rule for a direct visit: a settled search that found `low` results or fewer is logged (an outage is not demand)."""
+    if not available or total > low:
+        return False
+    return record(text, filters, total, token=token)
+
+
 def opened(token: str, text: str, filters: dict[str, str]) -> bool:
     """Someone opened a result of the search shown under `token`: it was not unmet."""
     token = (token or "")[:32]
@@ -116,6 +123,11 @@ class DemandEntry:
     def trend(self) -> int:
         """This week's count minus last week's."""
         return (self.weekly[0] - self.weekly[1]) if len(self.weekly) > 1 else 0
+
+    @property
+    def department_slug(self) -> str | None:
+        """The department the searches were narrowed to, if any: the request form's default."""
+        return dict(parse_qsl(self.filters)).get("department")
 
 
 def report(limit: int = 100) -> list[DemandEntry]:

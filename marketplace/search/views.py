@@ -8,6 +8,7 @@ import click
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.htmx import render, see_other, wants_fragment
 from marketplace.policy import require
 from marketplace.search import admin, demand, follower, hooks, people, services
@@ -39,14 +40,14 @@ def search() -> Response:
     thread_limit = query.limit if tab == "discussions" else services.THREAD_PREVIEW
     results = services.search(query, current_user, labels, thread_limit=thread_limit)
     token = secrets.token_hex(8)  # names this results page (not the person) so an opened result can be credited
-    if not wants_fragment() and results.searched and results.total <= services.LOW_RESULTS and not results.unavailable:
-        demand.record(query.text, query.filters, results.total, token=token)  # a direct visit is a settled search
+    if not wants_fragment() and results.searched:  # a direct visit is a settled search
+        demand.record_if_unmet(query.text, query.filters, results.total, not results.unavailable, services.LOW_RESULTS, token)
     skills = people.skills_matching(query.text) if tab == "people" else []
     response = render(
         "search/page.html", "search/_results.html",
         status=503 if results.unavailable else 200,
         results=results, problems=problems, tab=tab, skills=skills,
-        experts=people.who_knows(skills[0].slug) if skills else [],
+        experts=people.who_knows(skills[0].slug, viewer=current_user) if skills else [],
         related=services.related_collections(query.text) if results.searched and not results.total else [],
         demand_form=DemandForm(), search_token=token,
     )
@@ -99,7 +100,7 @@ def request_content() -> Response:
 
 def _request_form(**kwargs) -> ContentRequestForm:
     form = ContentRequestForm(**kwargs)
-    form.department_id.choices = [(d.id, d.name) for d in demand.departments()]
+    form.department_id.choices = options([(d.id, d.name) for d in demand.departments()])
     return form
 
 
@@ -107,6 +108,7 @@ def _demand_page(form: ContentRequestForm | None = None, status: int = 200) -> R
     return render(
         "search/demand.html", status=status, entries=demand.report(), form=form or _request_form(),
         resolve_form=ResolveForm(), open_requests=demand.requests_for(current_user),
+        department_ids={d.slug: d.id for d in demand.departments()},
     )
 
 

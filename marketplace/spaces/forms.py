@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.choices import options
 from marketplace.spaces.models import EXPERIMENT_STATUSES, VISIBILITIES
 
 
@@ -34,7 +35,7 @@ class SpaceForm(FlaskForm):
     problem = TextAreaField("The problem this space swarms", validators=[DataRequired(), Length(max=4000)])
     kpi_id = SelectField("KPI it serves", coerce=int, validators=[Optional()])
     skill_ids = MultiCheckboxField("Skills involved", coerce=int)
-    visibility = RadioField("Who can see it", choices=list(VISIBILITIES.items()), default="open", validators=[InputRequired()])
+    visibility = RadioField("Who can see it", choices=options(list(VISIBILITIES.items())), default="open", validators=[InputRequired()])
     chatham_house = BooleanField("Chatham House mode: nothing that leaves the space names its author")
     ends_on = DateField("End date", validators=[Optional()])
     who_knows = SelectField("Who knows…?", validators=[Optional()])
@@ -49,10 +50,18 @@ class WhoKnowsForm(FlaskForm):
 
 
 class ThreadForm(FlaskForm):
-    kind = RadioField("Kind", choices=[("question", "Question"), ("discussion", "Discussion")], default="question", validators=[InputRequired()])
+    kind = RadioField("Kind", choices=options([("question", "Question"), ("discussion", "Discussion")]), default="question", validators=[InputRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("Details (markdown; @name mentions notify people)", validators=[DataRequired(), Length(max=20000)])
     skill_ids = MultiCheckboxField("Skills", coerce=int)
+
+
+class AskForm(FlaskForm):
+    """Ask a question where someone can answer it: a matching open space or the whole company."""
+
+    space = RadioField("Where to ask", validators=[Optional()])
+    title = StringField("Your question", validators=[DataRequired(message="Write your question."), Length(max=200)])
+    body = TextAreaField("Details (optional; markdown, @name mentions notify people)", validators=[Length(max=20000)])
 
 
 class ReplyForm(FlaskForm):
@@ -77,7 +86,7 @@ class RetroForm(FlaskForm):
 
 
 class ExperimentForm(FlaskForm):
-    status = SelectField("Status", choices=[(s, s.capitalize()) for s in EXPERIMENT_STATUSES], validators=[InputRequired()])
+    status = SelectField("Status", choices=options([(s, s.capitalize()) for s in EXPERIMENT_STATUSES]), validators=[InputRequired()])
     owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
     due_on = DateField("Due", validators=[Optional()])
 
@@ -87,11 +96,11 @@ class HarvestForm(FlaskForm):
 
 
 class LifecycleForm(FlaskForm):
-    action = RadioField("Change", choices=[("archive", "Archive"), ("reopen", "Reopen"), ("permanent", "Make permanent")], validators=[InputRequired()])
+    action = RadioField("Change", choices=options([("archive", "Archive"), ("reopen", "Reopen"), ("permanent", "Make permanent")]), validators=[InputRequired()])
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField("Answer", choices=[("accept", "Accept"), ("decline", "Decline")], validators=[InputRequired()])
+    answer = RadioField("Answer", choices=options([("accept", "Accept"), ("decline", "Decline")]), validators=[InputRequired()])
 
 
 class MemberForm(FlaskForm):

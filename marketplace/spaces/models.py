@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.models import KPI, Item, Skill
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import today, utcnow
 
 VISIBILITIES = {"open": "Open", "members": "Members only", "private": "Private"}
 SPACE_STATUSES = ("active", "archived", "permanent")
@@ -64,8 +64,18 @@ class Space(db.Model):
         return VISIBILITIES.get(self.visibility, self.visibility)
 
     @property
+    def is_due(self) -> bool:
+        """Active, but its end date has come: the scheduled `archive_due` job will archive it."""
+        return self.status == "active" and self.ends_on is not None and self.ends_on <= today()
+
+    @property
+    def display_status(self) -> str:
+        """The status people see: a due space already reads as archived (GET never archives it)."""
+        return "archived" if self.is_due else self.status
+
+    @property
     def is_archived(self) -> bool:
-        return self.status == "archived"
+        return self.status == "archived" or self.is_due
 
 
 class Membership(db.Model):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, event, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
@@ -15,6 +15,13 @@ from marketplace.catalog.models import KPI, Item, Moment, Skill
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
+from marketplace.policy import can
+from marketplace.spaces.membership import (  # noqa: F401  (re-exported for search, people and tests)
+    listed_spaces_clause,
+    membership_of,
+    remember_memberships,
+    visible_spaces_clause,
+)
 from marketplace.spaces.models import Experiment, Membership, Post, PostVote, Space, Thread
 from marketplace.timeutil import today, utcnow
 
@@ -29,55 +36,9 @@ class SpaceError(ValueError):
 
 # ------------------------------------------------------------------ visibility
 
-
-def _active_space_ids(viewer: User):
-    return select(Membership.space_id).where(Membership.user_id == viewer.id, Membership.state == "active")
-
-
-def _signed_in(viewer) -> bool:
-    return viewer is not None and getattr(viewer, "is_authenticated", False)
-
-
-def visible_spaces_clause(viewer: User | None) -> ColumnElement[bool]:
-    """SQL condition: spaces whose content the viewer may read (open, or one they belong to)."""
-    if not _signed_in(viewer):
-        return Space.visibility == "open"
-    return or_(Space.visibility == "open", Space.id.in_(_active_space_ids(viewer)))
-
-
+# Membership lookups live in marketplace/spaces/membership.py, below both the policy and this module.
 # Search (issue 5) indexes threads as "thread:<id>" documents (marketplace/search/discussions.py) and
 # filters them by visible_spaces_clause(viewer) on every search, before any title, snippet or count exists.
-
-
-def listed_spaces_clause(viewer: User) -> ColumnElement[bool]:
-    """SQL condition: spaces the viewer may see listed (private ones only when a member)."""
-    return or_(Space.visibility != "private", Space.id.in_(_active_space_ids(viewer)))
-
-
-MEMO = "space_memberships"
-
-
-def membership_of(user: User | None, space: Space) -> Membership | None:
-    """The user's membership row in the space; remembered only until the session's next commit or rollback."""
-    if not _signed_in(user):
-        return None
-    # A thread page asks the policy several times per post; one query per page is enough, and
-    # forgetting on every commit keeps membership changes effective at once.
-    memo = db.session.info.setdefault(MEMO, {})
-    key = (user.id, space.id)
-    if key not in memo:
-        memo[key] = db.session.scalar(
-            select(Membership).where(Membership.space_id == space.id, Membership.user_id == user.id)
-        )
-    return memo[key]
-
-
-def _forget_memberships(session, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's signature
-    session.info.pop(MEMO, None)
-
-
-for _moment in ("after_commit", "after_rollback", "after_soft_rollback"):
-    event.listen(db.session, _moment, _forget_memberships)
 
 
 # ------------------------------------------------------------------- lifecycle
@@ -100,11 +61,8 @@ def archive_due(on: date | None = None) -> int:
 
 
 def space_by_slug(slug: str) -> Space | None:
-    """Load a space, archiving it first if its end date has passed (checked lazily on access)."""
-    space = db.session.scalar(select(Space).where(Space.slug == slug))
-    if space is not None and _archive_if_due(space, today()):
-        db.session.commit()
-    return space
+    """Load a space; reading never writes (a space past its end date reads as archived until the job archives it)."""
+    return db.session.scalar(select(Space).where(Space.slug == slug))
 
 
 def archive(space: Space) -> None:
@@ -117,7 +75,7 @@ def archive(space: Space) -> None:
 
 def reopen(space: Space, on: date | None = None) -> None:
     """Archived → active; a passed end date moves out so the space does not archive again at once."""
-    if space.status != "archived":
+    if not space.is_archived:
         raise SpaceError("Only an archived space can be reopened.")
     on = on or today()
     if space.ends_on is not None and space.ends_on <= on:
@@ -207,7 +165,7 @@ def invite(space: Space, inviter: User, user_ids: list[int], commit: bool = True
         # A pending request is answered by the invitation itself.
         member.state = "active" if member.state == "requested" else "invited"
         member.invited_by_id = inviter.id
-        notify(user.id, f"{inviter.name} invited you to the space “{space.name}”.", "/spaces#invitations")
+        notify(user.id, f"{_name_for(user, space, inviter)} invited you to the space “{space.name}”.", "/spaces#invitations")
         count += 1
     if commit:
         db.session.commit()
@@ -294,12 +252,10 @@ class SpaceSummary:
     my_state: str | None
 
 
-def spaces_overview(viewer: User) -> dict[str, list[SpaceSummary]]:
-    """Spaces the viewer may see listed, grouped as active, permanent and archived."""
-    archive_due()
-    spaces = list(db.session.scalars(
-        select(Space).where(listed_spaces_clause(viewer)).order_by(Space.last_activity_at.desc())
-    ))
+def spaces_overview(viewer: User, matching: ColumnElement[bool] | None = None) -> dict[str, list[SpaceSummary]]:
+    """Spaces the viewer may see listed (and `matching`, if given), grouped as active, permanent and archived."""
+    query = select(Space).where(listed_spaces_clause(viewer)).order_by(Space.last_activity_at.desc())
+    spaces = list(db.session.scalars(query if matching is None else query.where(matching)))
     ids = [s.id for s in spaces]
     members = dict(db.session.execute(
         select(Membership.space_id, func.count()).where(Membership.space_id.in_(ids), Membership.state == "active")
@@ -309,12 +265,12 @@ def spaces_overview(viewer: User) -> dict[str, list[SpaceSummary]]:
         select(Thread.space_id, func.count(Post.id)).join(Post, Post.thread_id == Thread.id)
         .where(Thread.space_id.in_(ids), Post.deleted_at.is_(None)).group_by(Thread.space_id)
     ).all())
-    mine = dict(db.session.execute(
-        select(Membership.space_id, Membership.state).where(Membership.user_id == viewer.id, Membership.space_id.in_(ids))
-    ).all())
+    remember_memberships(viewer, spaces)  # one query answers every policy check the page makes
     groups: dict[str, list[SpaceSummary]] = {"active": [], "permanent": [], "archived": []}
     for space in spaces:
-        groups[space.status].append(SpaceSummary(space, members.get(space.id, 0), posts.get(space.id, 0), mine.get(space.id)))
+        mine = membership_of(viewer, space)
+        summary = SpaceSummary(space, members.get(space.id, 0), posts.get(space.id, 0), mine.state if mine else None)
+        groups[space.display_status].append(summary)
     return groups
 
 
@@ -479,7 +435,8 @@ def reply(thread: Thread, author: User, body: str, parent_id: int | None = None)
     db.session.flush()
     told = _notify_mentions(post, thread, author)
     for user_id in {thread.author_id, parent.author_id if parent else None} - {None, author.id} - told:
-        notify(user_id, f"{author.name} replied in “{thread.title}”.", thread_link(thread) + f"#post-{post.id}")
+        text = f"{_name_for(db.session.get(User, user_id), thread.space, author)} replied in “{thread.title}”."
+        notify(user_id, text, thread_link(thread) + f"#post-{post.id}")
     db.session.commit()
     return post
 
@@ -544,6 +501,13 @@ def unhide_post(post: Post) -> None:
     db.session.commit()
 
 
+def _name_for(recipient: User | None, space: Space, person: User) -> str:
+    """How a notification names someone: in Chatham House spaces, only members learn who it was."""
+    if space.chatham_house and not (recipient is not None and can(recipient, "see_member_names", space)):
+        return "A member of the space" if person.id != getattr(recipient, "id", None) else "You"
+    return person.name
+
+
 def _mentioned_users(text: str) -> list[User]:
     handles = {h.lower() for h in MENTION.findall(text or "")}
     if not handles:
@@ -555,12 +519,11 @@ def _mentioned_users(text: str) -> list[User]:
 
 def _notify_mentions(post: Post, thread: Thread, author: User) -> set[int]:
     """Tell people @mentioned by their e-mail name, if they may read the space; return who was told."""
-    from marketplace.policy import can
-
     told: set[int] = set()
     for user in _mentioned_users(post.body):
         if user.id != author.id and can(user, "view_space", thread.space):
-            notify(user.id, f"{author.name} mentioned you in “{thread.title}”.", thread_link(thread) + f"#post-{post.id}")
+            text = f"{_name_for(user, thread.space, author)} mentioned you in “{thread.title}”."
+            notify(user.id, text, thread_link(thread) + f"#post-{post.id}")
             told.add(user.id)
     return told
 
@@ -657,7 +620,12 @@ def _enter_review_queue(item: Item, acting: User) -> None:
     submission = Submission(item=item, submitter_id=acting.id, department_id=department_id, state="draft")
     db.session.add(submission)
     db.session.flush()
-    submissions.submit(submission, acting, {})  # screens for personal data, then queues it (and commits)
+    try:
+        submissions.submit(submission, acting, {})  # screens for personal data, then queues it (and commits)
+    except submissions.Incomplete:
+        # The same completeness rule as every other path: the harvester finishes it (a KPI, say) first.
+        item.status = "draft"
+        db.session.commit()
 
 
 def _notify_champions(item: Item, space: Space) -> None:
@@ -673,17 +641,23 @@ def _notify_champions(item: Item, space: Space) -> None:
 # --------------------------------------------------------------------- export
 
 
+def _lines(text: str) -> str:
+    """Browser line endings (\r\n) as plain newlines, so the export has no stray carriage returns."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def export_markdown(space: Space) -> str:
     """The space's discussions as markdown; authors are left out in Chatham House mode."""
-    lines = [f"# {space.name}", "", space.problem, ""]
+    lines = [f"# {space.name}", "", _lines(space.problem), ""]
     threads = db.session.scalars(
         select(Thread).where(Thread.space_id == space.id).order_by(Thread.id).options(selectinload(Thread.posts))
     )
     for thread in threads:
-        lines += [f"## {thread.title} ({thread.kind_label})", ""]
+        kind = "" if thread.kind_label == thread.title else f" ({thread.kind_label})"  # no "Why we are here (Why we are here)"
+        lines += [f"## {thread.title}{kind}", ""]
         if thread.kind == "retro":
-            lines += ["**What?** " + thread.retro_what, "", "**So what?** " + thread.retro_so_what, "",
-                      "**Now what?** " + thread.retro_now_what, ""]
+            lines += ["**What?** " + _lines(thread.retro_what), "", "**So what?** " + _lines(thread.retro_so_what), "",
+                      "**Now what?** " + _lines(thread.retro_now_what), ""]
         for post in thread.posts:
             if post.is_removed or post.is_hidden or not post.body:
                 continue

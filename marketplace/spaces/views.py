@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from flask import Blueprint, Response, abort, flash, make_response, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.curation.services import kpi_choices
 from marketplace.extensions import db
 from marketplace.htmx import render, render_fragment, see_other, wants_fragment
 from marketplace.people import services as people
 from marketplace.policy import require
-from marketplace.spaces import services
+from marketplace.spaces import asking, services
 from marketplace.spaces.forms import (
     AnswerForm,
+    AskForm,
     EditPostForm,
     ExperimentForm,
     HarvestForm,
@@ -80,11 +84,44 @@ def _candidates(skill_slug: str | None, ticked: list[int]) -> list:
 @bp.route("/spaces")
 @login_required
 def index() -> Response:
-    """Active, permanent and archived spaces, and the viewer's pending invitations."""
+    """Active, permanent and archived spaces (those matching ?q= when given), and pending invitations."""
+    q = (request.args.get("q") or "").strip()[:200]
+    matching = asking.matches_clause(q, current_user) if q else None
     return render(
-        "spaces/index.html", groups=services.spaces_overview(current_user),
+        "spaces/index.html", groups=services.spaces_overview(current_user, matching), q=q,
         invitations=services.pending_invitations(current_user), answer_form=AnswerForm(),
     )
+
+
+def _ask_form(q: str = "", **kwargs) -> tuple[AskForm, list]:
+    form = AskForm(**kwargs)
+    spaces = asking.best_spaces(current_user, q or form.title.data or "")
+    form.space.choices = options([(s.slug, s.name) for s in spaces] + [("", f"{asking.COMPANY_QA_NAME}: everyone can answer")])
+    if form.space.data is None:
+        form.space.data = spaces[0].slug if spaces else ""
+    return form, spaces
+
+
+@bp.route("/spaces/ask", methods=["GET", "POST"])
+@login_required
+def ask() -> Response:
+    """Ask a question: the best-matching open space or the company-wide Q&A space, pre-filled from ?q=."""
+    q = (request.args.get("q") or "").strip()[:200]
+    mention = re.sub(r"[^\w.+-]", "", request.args.get("mention", ""))[:80]
+    prefill = {"title": q or None, "body": f"@{mention} " if mention else None}
+    form, spaces = _ask_form(q, **prefill) if request.method == "GET" else _ask_form()
+    if form.validate_on_submit():
+        space = services.space_by_slug(form.space.data) if form.space.data else None
+        try:
+            thread = asking.ask(current_user, space, form.title.data, form.body.data or "")
+        except services.SpaceError as error:
+            db.session.rollback()
+            form.space.errors = [*form.space.errors, str(error)]
+        else:
+            flash("Question posted. You'll be notified of answers.", "success")
+            return see_other(url_for("spaces.thread", slug=thread.space.slug, thread_id=thread.id))
+    status = 422 if form.is_submitted() else 200
+    return render("spaces/ask.html", status=status, form=form, spaces=spaces, q=q)
 
 
 # -------------------------------------------------------------------- create
@@ -92,10 +129,10 @@ def index() -> Response:
 
 def _space_form(**kwargs) -> SpaceForm:
     form = SpaceForm(**kwargs)
-    form.kpi_id.choices = [(0, "No KPI")] + kpi_choices()
-    form.skill_ids.choices = _skill_choices()
-    form.who_knows.choices = _who_knows_choices()
-    form.invite_ids.choices = [(u.id, u.name) for u in people.all_people()]
+    form.kpi_id.choices = options([(0, "No KPI")] + kpi_choices())
+    form.skill_ids.choices = options(_skill_choices())
+    form.who_knows.choices = options(_who_knows_choices())
+    form.invite_ids.choices = options([(u.id, u.name) for u in people.all_people()])
     return form
 
 
@@ -142,7 +179,7 @@ def candidates() -> Response:
 
 def _detail_context(space, **forms) -> dict:
     invite_form = forms.pop("invite_form", None) or WhoKnowsForm()
-    invite_form.who_knows.choices = _who_knows_choices()
+    invite_form.who_knows.choices = options(_who_knows_choices())
     experiment_form = ExperimentForm()
     return {
         "space": space, "threads": services.thread_rows(space, _sort()), "sort": _sort(),
@@ -155,7 +192,7 @@ def _detail_context(space, **forms) -> dict:
 
 def _thread_form(space, **kwargs) -> ThreadForm:
     form = ThreadForm(**kwargs)
-    form.skill_ids.choices = [(s.id, s.name) for s in (space.skills or people.all_skills())]
+    form.skill_ids.choices = options([(s.id, s.name) for s in (space.skills or people.all_skills())])
     return form
 
 
@@ -180,6 +217,9 @@ def join(slug: str) -> Response:
         flash("Asked the hosts to let you in; you'll get a notification.", "success")
         return see_other(url_for("spaces.index"))
     flash("You joined the space.", "success")
+    back = request.args.get("next", "")
+    if back.startswith(f"/spaces/{space.slug}/threads/") and "//" not in back:  # only back into this space
+        return see_other(back + "#reply-form")
     return see_other(url_for("spaces.detail", slug=space.slug))
 
 
@@ -207,8 +247,8 @@ def invite(slug: str) -> Response:
     space = _space(slug)
     require("host_space", space)
     form = WhoKnowsForm()
-    form.who_knows.choices = _who_knows_choices()
-    form.invite_ids.choices = [(u.id, u.name) for u in people.all_people()]
+    form.who_knows.choices = options(_who_knows_choices())
+    form.invite_ids.choices = options([(u.id, u.name) for u in people.all_people()])
     ids = list(form.invite_ids.data or []) + people.ids_for_emails(form.invite_emails.data or "")
     if not form.validate_on_submit() and not ids:
         abort(400)
@@ -424,7 +464,7 @@ def experiment(slug: str, experiment_id: int) -> Response:
     experiment = services.experiment_in(space, experiment_id) or abort(404)
     require("manage_experiment", experiment)
     form = ExperimentForm()
-    form.owner_id.choices = [(0, "")] + [(m.user_id, m.user.name) for m in services.memberships(space)]
+    form.owner_id.choices = options([(0, "")] + [(m.user_id, m.user.name) for m in services.memberships(space)])
     if not form.validate():
         abort(400)
     services.update_experiment(experiment, form.status.data, form.owner_id.data or None, form.due_on.data)
@@ -445,10 +485,13 @@ def harvest(slug: str, thread_id: int) -> Response:
     require("harvest_thread", thread)
     form = HarvestForm()
     posts = services.harvestable_posts(thread)
-    form.post_ids.choices = [(p.id, p.id) for p in posts if not p.accepted]
+    form.post_ids.choices = options([(p.id, p.id) for p in posts if not p.accepted])
     if form.validate_on_submit():
         item = services.harvest(thread, current_user, form.post_ids.data or [])
-        flash(f"Draft job aid “{item.title}” is in the champions' approval queue.", "success")
+        if item.status == "draft":
+            flash(f"Draft job aid “{item.title}” saved in your submissions: finish it there and submit it.", "success")
+        else:
+            flash(f"Draft job aid “{item.title}” is in the champions' approval queue.", "success")
         return see_other(url_for("spaces.thread", slug=space.slug, thread_id=thread.id))
     return render("spaces/harvest.html", status=422 if form.is_submitted() else 200, space=space, thread=thread,
                   opening=services.opening_post(thread), posts=posts, form=form)

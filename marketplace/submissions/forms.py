@@ -15,12 +15,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from marketplace.catalog.models import ITEM_TYPES
+from marketplace.choices import options
 
 DECISIONS = [("approve", "Approve and publish"), ("changes", "Request changes"), ("reject", "Reject")]
 
 
 class SubmissionForm(FlaskForm):
-    type = RadioField("What are you sharing?", choices=list(ITEM_TYPES.items())[::-1], default="quick_learn",
+    type = RadioField("What are you sharing?", choices=options(list(ITEM_TYPES.items())[::-1]), default="quick_learn",
                       validators=[InputRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField("Summary: what will someone be able to do?", validators=[Length(max=500)])
@@ -77,29 +78,21 @@ class SubmissionForm(FlaskForm):
         return bool(self.submit_review.data)
 
     def validate_for_submit(self, has_media: bool) -> bool:
-        """A draft needs a title; a submission needs everything its type needs."""
-        ok = True
-        if not self.summary.data or not self.summary.data.strip():
-            self.summary.errors.append("Write a one-line summary.")
-            ok = False
-        if not self.kpi_ids.data:
-            self.kpi_ids.errors.append("Choose at least one KPI this serves.")
-            ok = False
-        if self.type.data == "quick_learn" and not has_media and not self.files:
-            self.file.errors.append("Choose the video, image or PDF to share.")
-            ok = False
-        if self.type.data == "job_aid" and not (self.body.data or "").strip():
-            self.body.errors.append("Write the job aid.")
-            ok = False
-        if self.type.data == "checklist" and not self.step_lines:
-            self.steps.errors.append("Add at least one step.")
-            ok = False
-        for line in self.step_lines:
-            if len(line) > 300:
-                self.steps.errors.append("Keep each step under 300 characters.")
-                ok = False
-                break
-        return ok
+        """A draft needs a title; a submission needs everything its type needs (the service's rule)."""
+        from marketplace.submissions.services import missing_for_submit
+
+        problems = missing_for_submit(self.type.data, self.summary.data, len(self.kpi_ids.data or []),
+                                      has_media or bool(self.files), self.body.data, len(self.step_lines))
+        for name, message in problems.items():
+            getattr(self, name).errors.append(message)
+        return not problems and self.check_step_lengths()
+
+    def check_step_lengths(self) -> bool:
+        """Each checklist step fits on a line."""
+        if any(len(line) > 300 for line in self.step_lines):
+            self.steps.errors.append("Keep each step under 300 characters.")
+            return False
+        return True
 
 
 class PreviewForm(FlaskForm):
@@ -107,7 +100,7 @@ class PreviewForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=DECISIONS, validators=[InputRequired(message="Choose a decision.")])
+    decision = RadioField("Decision", choices=options(DECISIONS), validators=[InputRequired(message="Choose a decision.")])
     note = TextAreaField("Reason or comments for the submitter", validators=[Length(max=5000)])
 
     def validate_note(self, field) -> None:

@@ -212,7 +212,7 @@ def check(source: Path, name: str | None, limits: Limits, kinds: set[str] | None
         refuse_active_content(source)
         _check_dimensions(source, mime, limits)
     elif kind == "pdf":
-        refuse_active_content(source, PDF_ACTIVE)
+        refuse_active_pdf(source)  # in the request: a hostile PDF is refused before anything is stored
     return Checked(display_name, mime, kind)
 
 
@@ -414,7 +414,8 @@ def _video(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list
     return main, poster
 
 
-def _pdf(source: Path, workdir: Path, outputs: list[Output]):
+def refuse_active_pdf(source: Path) -> None:
+    """Refuse a PDF with scripts, actions, forms or attachments, judged by a real parser after decompression."""
     refuse_active_content(source)
     reason = pdfcheck.active_content(source)
     if reason:
@@ -422,6 +423,10 @@ def _pdf(source: Path, workdir: Path, outputs: list[Output]):
             f"This PDF was refused because {reason}. Print it to a new PDF (or export it again without "
             "scripts, forms, attachments or automatic actions) and upload that.", 415,
         )
+
+
+def _pdf(source: Path, workdir: Path, outputs: list[Output]):
+    refuse_active_pdf(source)
     main = _new_output(workdir, outputs, "pdf", "application/pdf", "pdf")
     shutil.copyfile(source, main.path)  # copies in chunks; the upload temp file goes away
     return main, pdf_thumbnail(main.path, workdir, outputs)

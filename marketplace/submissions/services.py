@@ -33,6 +33,7 @@ from marketplace.lifecycle import revisions
 from marketplace.lifecycle import services as lifecycle
 from marketplace.media.services import delete_stored, path_for, register_path  # noqa: F401  (path_for: tests)
 from marketplace.notifications.services import notify
+from marketplace.policy import can
 from marketplace.submissions import pipeline, processing, redaction, screening
 from marketplace.submissions.models import (
     ConfidentialTerm,
@@ -70,6 +71,38 @@ class InvalidTransition(ValueError):
 
 class AlreadyClaimed(ValueError):
     """Someone else is already reviewing this submission."""
+
+
+class Incomplete(InvalidTransition):
+    """A submission lacks what its type needs; `problems` maps each field to what is missing."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def missing_for_submit(type_: str, summary: str, kpi_count: int, has_media: bool, body: str,
+                       step_count: int) -> dict[str, str]:
+    """Everything a submission of this type still lacks, by field; empty when it may go to review."""
+    problems = {}
+    if not (summary or "").strip():
+        problems["summary"] = "Write a one-line summary."
+    if not kpi_count:
+        problems["kpi_ids"] = "Choose at least one KPI this serves."
+    if type_ == "quick_learn" and not has_media:
+        problems["file"] = "Choose the video, image or PDF to share."
+    if type_ == "job_aid" and not (body or "").strip():
+        problems["body"] = "Write the job aid."
+    if type_ == "checklist" and not step_count:
+        problems["steps"] = "Add at least one step."
+    return problems
+
+
+def _check_complete(item: Item) -> None:
+    problems = missing_for_submit(item.type, item.summary, len(item.kpis), bool(item.media_id or item.images),
+                                  item.body, len(item.steps))
+    if problems:
+        raise Incomplete(problems)
 
 
 @dataclass
@@ -363,6 +396,7 @@ def _describe(findings: list[dict]) -> str:
 
 
 def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
+    _check_complete(submission.item)  # every path (form, bare POST, harvest) meets the same rule
     number = len(submission.versions) + 1
     submission.versions.append(SubmissionVersion(number=number, snapshot=snapshot(submission.item),
                                                  author_id=actor.id, created_at=utcnow()))
@@ -381,9 +415,12 @@ def _submit(submission: Submission, actor: User, findings: list[dict]) -> None:
 
 
 def submit(submission: Submission, actor: User, config) -> Submission:
-    """Submit (or resubmit) a saved draft as it is (not while its new file is still being processed)."""
+    """Submit (or resubmit) a saved draft as it is; raises Incomplete if it lacks what its type needs."""
+    if submission.submitter_id != actor.id:
+        raise InvalidTransition("Only the person who shared it can submit it.")
     if processing.is_processing(submission.id):
         raise InvalidTransition("Your file is still being processed; it is submitted for review once it is ready.")
+    _check_complete(submission.item)
     findings = screen_fields(_fields(submission.item), config.get("SCREENING_PHONE_REGION", "US"))
     submission.findings_json, submission.flag_count = json.dumps(findings), len(findings)
     _submit(submission, actor, findings)
@@ -442,6 +479,8 @@ def edit_text(submission: Submission, reviewer: User, title: str, summary: str, 
 
 def claim(submission: Submission, reviewer: User) -> None:
     """Claim a pending submission for review; a single UPDATE so two reviewers cannot both win."""
+    if not can(reviewer, "claim_submission", submission):
+        raise InvalidTransition("Only someone else's pending submission can be claimed.")
     result = db.session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.state == "pending", Submission.claimed_by_id.is_(None))
@@ -460,6 +499,8 @@ def claim(submission: Submission, reviewer: User) -> None:
 
 def release(submission: Submission, reviewer: User) -> None:
     """Give a claimed submission back to the queue."""
+    if not can(reviewer, "release_submission", submission):
+        raise InvalidTransition("Only the reviewer who claimed it (or a curator) can release it.")
     submission.claimed_by_id = submission.claimed_at = None
     _event(submission, "released", reviewer)
     db.session.commit()
@@ -529,16 +570,6 @@ def overdue_cutoff(now: datetime, working_days: int) -> datetime:
         if moment.weekday() < 5:
             left -= 1
     return moment
-
-
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Whole weekdays from start to end."""
-    days, moment = 0, start
-    while moment + timedelta(days=1) <= end and days < 10_000:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            days += 1
-    return days
 
 
 @dataclass

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace import diskspace
+from marketplace.choices import options
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.lifecycle import similar
 from marketplace.policy import can, require
@@ -53,8 +54,8 @@ def form_with_choices(**kwargs) -> SubmissionForm:
 
 def _form(**kwargs) -> SubmissionForm:
     form = SubmissionForm(**kwargs)
-    for name, options in services.choices().items():
-        getattr(form, name).choices = options
+    for name, pairs in services.choices().items():
+        getattr(form, name).choices = options(pairs)
     return form
 
 
@@ -105,7 +106,8 @@ def save_form(form: SubmissionForm, submission=None, live=None) -> Response:
     has_media = bool(shown and (shown.media_id or current))
     submitting = form.submitting()
     valid = form.validate() & form.check_captions(len(form.files) or current)  # & runs both: every error at once
-    if not valid or (submitting and not form.validate_for_submit(has_media)):
+    complete = form.validate_for_submit(has_media) if submitting else True  # run even when the title is missing
+    if not (valid and complete):
         return _form_page(form, submission, 422, live=live)
     chosen = uploads.uploads_from(form.files) if form.type.data == "quick_learn" else []
     try:
@@ -117,6 +119,10 @@ def save_form(form: SubmissionForm, submission=None, live=None) -> Response:
         diskspace.raise_if_low(uploads.incoming_dir())  # a full disk is not the file's fault (issue 12)
         form.file.errors.append(problem.message)
         return _form_page(form, None if live is not None else submission, problem.status, live=live)
+    except services.Incomplete as problem:  # the service's rule, should the form ever let one through
+        for name, message in problem.problems.items():
+            getattr(form, name).errors.append(message)
+        return _form_page(form, None if live is not None else submission, 422, live=live)
     media = processing.status(saved.id) if chosen else None
     if media is not None:
         flash(media.message + (" It is then submitted for review." if submitting and media.processing else ""),
@@ -220,6 +226,10 @@ def submit(submission_id: int) -> Response:
         abort(400)
     try:
         services.submit(submission, current_user, current_app.config)
+    except services.Incomplete as problem:
+        for message in problem.problems.values():
+            flash(message, "error")  # every missing piece at once
+        return render("submissions/detail.html", status=422, **_detail_context(submission))
     except services.InvalidTransition as problem:
         abort(409, problem)
     return see_other(url_for("submissions.detail", submission_id=submission.id))
@@ -323,14 +333,15 @@ def claim(submission_id: int) -> Response:
     submission = _reviewable(submission_id)
     if not ActionForm().validate():
         abort(400)
-    if submission.submitter_id == current_user.id:
-        flash("You can't review your own submission.", "error")
-    else:
-        try:
-            services.claim(submission, current_user)
-        except services.AlreadyClaimed as problem:
-            flash(str(problem), "error")
-            return _review_page(submission, 409)
+    if not can(current_user, "claim_submission", submission):
+        own = submission.submitter_id == current_user.id
+        flash("You can't review your own submission." if own else "Only a pending submission can be claimed.", "error")
+        return _review_page(submission, 403)
+    try:
+        services.claim(submission, current_user)
+    except services.AlreadyClaimed as problem:
+        flash(str(problem), "error")
+        return _review_page(submission, 409)
     return see_other(url_for("review.detail", submission_id=submission.id))
 
 
@@ -345,8 +356,7 @@ def release(submission_id: int) -> Response:
     submission = _reviewable(submission_id)
     if not ActionForm().validate():
         abort(400)
-    if submission.claimed_by_id != current_user.id and not can(current_user, "escalations"):
-        abort(403)
+    require("release_submission", submission)
     services.release(submission, current_user)
     return see_other(url_for("review.queue"))
 
@@ -401,8 +411,8 @@ def trusted() -> Response:
     """Curators mark people whose clean submissions publish without review."""
     require("manage_trusted")
     form = TrustedForm()
-    form.user_id.choices = services.people()
-    form.department_id.choices = services.choices()["department_id"]
+    form.user_id.choices = options(services.people())
+    form.department_id.choices = options(services.choices()["department_id"])
     status = 200
     if request.method == "POST":
         if form.validate():

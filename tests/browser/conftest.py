@@ -53,6 +53,12 @@ def _wait_until_up(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError("server did not start within 30 s")
 
 
+class LiveURL(str):
+    """The live server's base URL; `database_url` says where its data lives, for tests that look things up."""
+
+    database_url: str
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
     """Base URL of gunicorn (two workers) serving a migrated, seeded, indexed demo."""
@@ -71,7 +77,8 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         result = _flask(env, "search", "reindex")
         assert result.returncode == 0, result.stderr
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = LiveURL(f"http://127.0.0.1:{port}")
+    url.database_url = env["DATABASE_URL"]
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "marketplace:create_app()"]
     # The app logs a JSON line per request to stderr: into a file, since an undrained pipe fills and blocks the workers.
     log_path = home / "gunicorn.log"
