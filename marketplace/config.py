@@ -54,6 +54,10 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "marketplace@localhost"),
+        # Impact: follow-ups after N days, answer links valid for M days, links in e-mails start with PUBLIC_URL.
+        "FOLLOWUP_DAYS": _env_int("FOLLOWUP_DAYS", 30),
+        "FOLLOWUP_LINK_DAYS": _env_int("FOLLOWUP_LINK_DAYS", 14),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
     }
