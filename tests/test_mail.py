@@ -7,7 +7,7 @@ from marketplace.mail.services import send_mail
 from tests.mail_fixtures import smtp  # noqa: F401  (the shared real SMTP server fixture)
 
 
-def test_mail_is_delivered_after_commit_and_not_on_rollback(base, smtp):
+def test_mail_is_delivered_after_commit_and_not_on_rollback(base, smtp):  # noqa: F811
     send_mail("ana@demo.test", "Rolled back", "never")
     db.session.rollback()
     send_mail("ana@demo.test", "Your follow-up", "What are you doing differently?", html="<p>What?</p>", user_id=1)

@@ -87,7 +87,7 @@ def api_tokens() -> Response:
     secret = None
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render("impact/tokens.html", status=422, form=form, tokens=tokens.all_tokens(), secret=None)
+            return render("impact/tokens.html", status=422, form=form, tokens=tokens.all_tokens(), secret=None, revoke=ConfirmForm())
         chosen = list(db.session.scalars(select(KPI).where(KPI.id.in_(form.kpi_ids.data))))
         _token, secret = tokens.create(form.name.data, chosen, current_user.id)
         form = TokenForm(formdata=None)
