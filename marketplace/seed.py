@@ -177,4 +177,7 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
     from marketplace.submissions.seed import seed_submissions
 
     created += Counter(submissions=seed_submissions())  # += drops a zero count
+    from marketplace.impact.seed import load as load_impact
+
+    load_impact(created)  # readings, usage, follow-up answers and the Q&A network (issue 9)
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

@@ -100,7 +100,7 @@ def test_followup_answers_show_without_names_and_only_from_five(as_role, base):
     assert "Answer number 3" in page and "Answerer 3" not in page
     export = client.get(f"/impact/export/answers.csv?kpi={base.kpi.slug}")
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
-    assert ["'=HYPERLINK(\"http://evil\")"] == [r[1] for r in rows if "HYPERLINK" in r[1]]
+    assert [r[1] for r in rows if "HYPERLINK" in r[1]] == ["'=HYPERLINK(\"http://evil\")"]
     assert all("Answerer" not in cell for row in rows for cell in row)
 
 

@@ -5,9 +5,8 @@ Revises: 0006_foundation
 Create Date: 2026-12-02 08:03:40.725034
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010_impact'
 down_revision = '0006_foundation'
