@@ -227,7 +227,12 @@ def main() -> None:
             fresh = time_to_searchable(app)
             lines.append((size, len(strokes), whoosh_build, whoosh_size, fts_build, fts_size, whoosh, fts, rss, fresh))
             print(f"[{size}] {len(strokes)} keystrokes replayed", file=sys.stderr, flush=True)
-    _print(lines)
+    if lines:
+        _print(lines)
+    if os.environ.get("BENCH_IMPACT", "1") != "0":  # the impact pages at 1,000,000 events (bench/impact.py)
+        from bench import impact
+
+        impact.main()
 
 
 def _print(lines) -> None:

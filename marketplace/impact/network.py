@@ -60,7 +60,7 @@ def measure(flows: list[tuple], names: dict[int, str], departments: dict[int, st
         "silos": _silos(depts, departments), "at_risk": skills_single,
         "exchange": [{"from": departments.get(s, "No department"), "to": departments.get(t, "No department"), "count": n}
                      for (s, t), n in sorted(accepted_between.items(), key=lambda x: -x[1])],
-        "people": _people_rows(people, names), "edges": [(s, t, d["weight"]) for s, t, d in people.edges(data=True)],
+        "people": _people_rows(people, names),
         "department_edges": [(departments.get(s, "No department"), departments.get(t, "No department"), d["weight"])
                              for s, t, d in depts.edges(data=True)],
     }
@@ -69,7 +69,7 @@ def measure(flows: list[tuple], names: dict[int, str], departments: dict[int, st
 def _critical(graph: nx.DiGraph, names: dict[int, str], top: int = 5) -> list[dict]:
     if graph.number_of_nodes() < 3:
         return []
-    k = min(graph.number_of_nodes(), 300)  # sampled betweenness above 300 people: a job, not a request
+    k = min(graph.number_of_nodes(), 120)  # sampled betweenness above 120 people (seeded: stable names between runs)
     scores = nx.betweenness_centrality(graph.to_undirected(), k=k if k < graph.number_of_nodes() else None, seed=7)
     ranked = sorted(((v, n) for n, v in scores.items() if v > 0), reverse=True)[:top]
     return [{"id": n, "name": names.get(n, "Someone"), "betweenness": round(v, 3)} for v, n in ranked]

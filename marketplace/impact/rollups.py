@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 
 from marketplace import changes
 from marketplace.changes.models import Change, FeedCursor
@@ -49,7 +49,7 @@ def refresh(batch: int = 2000) -> int:
         top = max(reader.position, rows[-1].id)
         safe = min(reader.gaps) - 1 if reader.gaps else top
         changes.report_position(session, CONSUMER, min(safe, top))
-        session.execute(delete(AppliedChange).where(AppliedChange.change_id <= min(safe, top)))
+        session.execute(delete(AppliedChange.__table__).where(AppliedChange.__table__.c.change_id <= min(safe, top)))
         session.commit()  # rollups, applied ids and position together
 
     applied = reader.poll(session, apply, topics=[TOPIC], batch=batch)
@@ -60,10 +60,11 @@ def refresh(batch: int = 2000) -> int:
 
 def _fresh(rows: list[Change]) -> list[Change]:
     ids = [c.id for c in rows]
-    done = set(db.session.scalars(select(AppliedChange.change_id).where(AppliedChange.change_id.in_(ids))))
+    table = AppliedChange.__table__
+    done = set(db.session.scalars(select(table.c.change_id).where(table.c.change_id.in_(ids))))
     fresh = [c for c in rows if c.id not in done]
     if fresh:
-        db.session.execute(insert(AppliedChange), [{"change_id": c.id} for c in fresh])
+        db.session.execute(insert(AppliedChange.__table__), [{"change_id": c.id} for c in fresh])
     return fresh
 
 
@@ -72,7 +73,9 @@ def _apply(rows: list[Change]) -> None:
     if not fresh:
         return
     ids = [int(c.entity_id) for c in fresh]
-    events = list(db.session.scalars(select(LearningEvent).where(LearningEvent.id.in_(ids)).order_by(LearningEvent.id)))
+    # Core rows, not ORM objects: nothing piles up in the identity map during a big catch-up.
+    table = LearningEvent.__table__
+    events = list(db.session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)))
     _usage([e for e in events if e.verb in USAGE_VERBS])
     _votes([e for e in events if e.verb == Verb.VOTED_HELPFUL])
     _followups([e for e in events if e.verb == Verb.ANSWERED_FOLLOWUP])
@@ -80,7 +83,7 @@ def _apply(rows: list[Change]) -> None:
     _skills([e for e in events if e.verb == Verb.ANSWERED])
 
 
-def _kpi_ids(event: LearningEvent) -> list[int]:
+def _kpi_ids(event) -> list[int]:  # noqa: ANN001 - a learning_events row
     return [int(k) for k in (event.context or {}).get("kpi_ids") or []]
 
 
@@ -95,41 +98,49 @@ def _usage(events: list[LearningEvent]) -> None:
                 wanted.setdefault((kpi_id, key[1], event.actor_id), key)
     if not counts:
         return
-    existing = set()
     keys = list(wanted)
-    for start in range(0, len(keys), 300):
-        chunk = keys[start:start + 300]
-        existing |= set(map(tuple, db.session.execute(
-            select(UsagePersonWeek.kpi_id, UsagePersonWeek.week, UsagePersonWeek.user_id)
-            .where(tuple_(UsagePersonWeek.kpi_id, UsagePersonWeek.week, UsagePersonWeek.user_id).in_(chunk))
-        ).all()))
+    # Events arrive in time order, so a batch touches few weeks: read those weeks' rows, not a tuple IN per key.
+    table = UsagePersonWeek.__table__
+    weeks = sorted({w for _, w, _ in keys})
+    kpi_ids = sorted({k for k, _, _ in keys})
+    existing = set(map(tuple, db.session.execute(
+        select(table.c.kpi_id, table.c.week, table.c.user_id).where(table.c.week.in_(weeks), table.c.kpi_id.in_(kpi_ids),
+                                                                      table.c.user_id.in_(sorted({u for _, _, u in keys})))
+    ).all())) if len(weeks) <= 8 else _existing_keys(table, keys)
     new = [k for k in keys if k not in existing]
     if new:
-        db.session.execute(insert(UsagePersonWeek), [{"kpi_id": k, "week": w, "user_id": u} for k, w, u in new])
+        db.session.execute(insert(UsagePersonWeek.__table__), [{"kpi_id": k, "week": w, "user_id": u} for k, w, u in new])
     people: Counter = Counter(wanted[k] for k in new)
     _add_usage(counts, people)
 
 
-def _add_usage(counts: Counter, people: Counter) -> None:
-    keys = list(counts)
-    rows = {}
+def _existing_keys(table, keys: list[tuple]) -> set[tuple]:  # noqa: ANN001
+    found: set[tuple] = set()
     for start in range(0, len(keys), 300):
-        chunk = keys[start:start + 300]
-        for row in db.session.execute(
-            select(UsageWeek.kpi_id, UsageWeek.week, UsageWeek.department_key)
-            .where(tuple_(UsageWeek.kpi_id, UsageWeek.week, UsageWeek.department_key).in_(chunk))
-        ).all():
-            rows[tuple(row)] = True
+        found |= set(map(tuple, db.session.execute(
+            select(table.c.kpi_id, table.c.week, table.c.user_id)
+            .where(tuple_(table.c.kpi_id, table.c.week, table.c.user_id).in_(keys[start:start + 300]))).all()))
+    return found
+
+
+def _add_usage(counts: Counter, people: Counter) -> None:
+    table = UsageWeek.__table__
+    weeks = sorted({w for _, w, _ in counts})
+    rows = set()
+    for start in range(0, len(weeks), 50):  # a few weeks per batch in practice: all their rows are few
+        rows |= set(map(tuple, db.session.execute(
+            select(table.c.kpi_id, table.c.week, table.c.department_key).where(
+                table.c.week.in_(weeks[start:start + 50]), table.c.kpi_id.in_(sorted({k for k, _, _ in counts})))
+        ).all()))
     inserts = [{"kpi_id": k, "week": w, "department_key": d, "events": n, "people": people[(k, w, d)]}
                for (k, w, d), n in counts.items() if (k, w, d) not in rows]
     if inserts:
-        db.session.execute(insert(UsageWeek), inserts)
-    for (k, w, d), n in counts.items():
-        if (k, w, d) in rows:
-            db.session.execute(
-                update(UsageWeek).where(UsageWeek.kpi_id == k, UsageWeek.week == w, UsageWeek.department_key == d)
-                .values(events=UsageWeek.events + n, people=UsageWeek.people + people[(k, w, d)])
-            )
+        db.session.execute(insert(table), inserts)
+    updates = [{"k": k, "w": w, "d": d, "n": n, "p": people[(k, w, d)]} for (k, w, d), n in counts.items() if (k, w, d) in rows]
+    if updates:
+        db.session.execute(
+            update(table).where(table.c.kpi_id == bindparam("k"), table.c.week == bindparam("w"), table.c.department_key == bindparam("d"))
+            .values(events=table.c.events + bindparam("n"), people=table.c.people + bindparam("p")), updates)
 
 
 def add_counters(deltas: dict[tuple[int, str], int]) -> None:
@@ -137,38 +148,49 @@ def add_counters(deltas: dict[tuple[int, str], int]) -> None:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
+    table = KpiCounter.__table__
     existing = set(map(tuple, db.session.execute(
-        select(KpiCounter.kpi_id, KpiCounter.name).where(tuple_(KpiCounter.kpi_id, KpiCounter.name).in_(list(deltas)))
-    ).all()))
-    for (kpi_id, name), delta in deltas.items():
-        if (kpi_id, name) in existing:
-            db.session.execute(update(KpiCounter).where(KpiCounter.kpi_id == kpi_id, KpiCounter.name == name)
-                               .values(value=KpiCounter.value + delta))
-        else:
-            db.session.add(KpiCounter(kpi_id=kpi_id, name=name, value=delta))
-    db.session.flush()
+        select(table.c.kpi_id, table.c.name).where(tuple_(table.c.kpi_id, table.c.name).in_(list(deltas)))).all()))
+    inserts = [{"kpi_id": k, "name": n, "value": v} for (k, n), v in deltas.items() if (k, n) not in existing]
+    if inserts:
+        db.session.execute(insert(table), inserts)
+    updates = [{"k": k, "n": n, "v": v} for (k, n), v in deltas.items() if (k, n) in existing]
+    if updates:
+        db.session.execute(update(table).where(table.c.kpi_id == bindparam("k"), table.c.name == bindparam("n"))
+                           .values(value=table.c.value + bindparam("v")), updates)
 
 
-def _votes(events: list[LearningEvent]) -> None:
+def _votes(events: list) -> None:
+    table = VoteState.__table__
+    keys = list({(e.actor_id, e.object_id) for e in events if e.actor_id})
+    states = {}
+    for start in range(0, len(keys), 300):
+        for row in db.session.execute(select(table).where(tuple_(table.c.user_id, table.c.item_id).in_(keys[start:start + 300]))):
+            states[(row.user_id, row.item_id)] = (row.helpful, row.event_id)
+    known = set(states)
     deltas: Counter = Counter()
     for event in events:
         if not event.actor_id:
             continue
+        key = (event.actor_id, event.object_id)
         helpful = bool((event.context or {}).get("helpful"))
-        state = db.session.get(VoteState, (event.actor_id, event.object_id))
-        if state is not None and state.event_id >= event.id:
+        state = states.get(key)
+        if state is not None and state[1] >= event.id:
             continue
         for kpi_id in _kpi_ids(event):
             if state is None:
                 deltas[(kpi_id, "helpful_votes")] += 1
                 deltas[(kpi_id, "helpful_yes")] += int(helpful)
-            elif state.helpful != helpful:
+            elif state[0] != helpful:
                 deltas[(kpi_id, "helpful_yes")] += 1 if helpful else -1
-        if state is None:
-            db.session.add(VoteState(user_id=event.actor_id, item_id=event.object_id, helpful=helpful, event_id=event.id))
-            db.session.flush()
-        else:
-            state.helpful, state.event_id = helpful, event.id
+        states[key] = (helpful, event.id)
+    fresh = [{"user_id": u, "item_id": i, "helpful": h, "event_id": e} for (u, i), (h, e) in states.items() if (u, i) not in known]
+    if fresh:
+        db.session.execute(insert(table), fresh)
+    changed = [{"u": u, "i": i, "h": h, "e": e} for (u, i), (h, e) in states.items() if (u, i) in known]
+    if changed:
+        db.session.execute(update(table).where(table.c.user_id == bindparam("u"), table.c.item_id == bindparam("i"))
+                           .values(helpful=bindparam("h"), event_id=bindparam("e")), changed)
     add_counters(deltas)
 
 
@@ -223,18 +245,16 @@ def _skills(events: list[LearningEvent]) -> None:
 def _add_keyed(model, names: tuple[str, ...], counts: Counter) -> None:  # noqa: ANN001
     if not counts:
         return
-    columns = [getattr(model, n) for n in names]
+    table = model.__table__
+    columns = [table.c[n] for n in names]
     keys = list(counts)
     existing = set()
     for start in range(0, len(keys), 200):
         existing |= set(map(tuple, db.session.execute(select(*columns).where(tuple_(*columns).in_(keys[start:start + 200]))).all()))
     inserts = [dict(zip(names, k, strict=True), count=n) for k, n in counts.items() if k not in existing]
     if inserts:
-        db.session.execute(insert(model), inserts)
-    grouped = defaultdict(int)
-    for key, n in counts.items():
-        if key in existing:
-            grouped[key] += n
-    for key, n in grouped.items():
-        condition = [c == v for c, v in zip(columns, key, strict=True)]
-        db.session.execute(update(model).where(*condition).values(count=model.count + n))
+        db.session.execute(insert(table), inserts)
+    updates = [{**{f"k_{n}": v for n, v in zip(names, key, strict=True)}, "n": count} for key, count in counts.items() if key in existing]
+    if updates:
+        condition = [table.c[n] == bindparam(f"k_{n}") for n in names]
+        db.session.execute(update(table).where(*condition).values(count=table.c.count + bindparam("n")), updates)

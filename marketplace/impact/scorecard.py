@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from statistics import mean
 from typing import Any
 
@@ -89,12 +90,12 @@ class Scorecard:
     did: DiD
     suppressed_scope: bool = False
 
-    @property
+    @cached_property
     def target(self) -> float | None:
         latest = next((r.target for r in reversed(self.readings) if r.target is not None), None)
         return latest if latest is not None else (self.profile.target if self.profile else None)
 
-    @property
+    @cached_property
     def baseline(self) -> float | None:
         first = next((r.baseline for r in self.readings if r.baseline is not None), None)
         return first if first is not None else (self.profile.baseline if self.profile else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from flask import Blueprint, Response, abort, request
 from flask_login import current_user, login_required
 
@@ -12,6 +14,19 @@ from marketplace.impact.models import Dimension
 from marketplace.policy import require
 
 bp = Blueprint("impact", __name__)
+_CHARTS: OrderedDict = OrderedDict()  # rendered SVG by (chart, data version): pygal takes ~50-100 ms a chart
+CHART_CACHE_SIZE = 256
+
+
+def _cached_chart(key: tuple, build):  # noqa: ANN001
+    """Render once per data version in this process; readings, markers or adoption changing make a new key."""
+    if key in _CHARTS:
+        _CHARTS.move_to_end(key)
+        return _CHARTS[key]
+    chart = _CHARTS[key] = build()
+    while len(_CHARTS) > CHART_CACHE_SIZE:
+        _CHARTS.popitem(last=False)
+    return chart
 
 
 @bp.route("/impact")
@@ -76,8 +91,14 @@ def kpi(slug: str) -> Response:
     card = scorecard.scorecard(kpi, scope, request.args.get("period"), current_user)
     if scope and scope not in {d.slug for d, *_ in card.departments}:
         abort(404)
-    return render("impact/kpi.html", card=card, trend=_trend_chart(card), adoption_chart=_adoption_chart(card),
-                  did_chart=_did_chart(card), better=scorecard.better, privacy_min=scorecard.PRIVACY_MIN)
+    version = (kpi.id, card.scope, card.period, kpi.name, card.target, card.baseline, len(card.readings),
+               max((r.updated_at for r in card.readings), default=None), tuple((m.on, m.label) for m in card.markers))
+    trend = _cached_chart(("trend", *version), lambda: _trend_chart(card))
+    adoption = _cached_chart(("adoption", kpi.id, card.scope, hash(tuple(card.adoption))), lambda: _adoption_chart(card))
+    did = card.did
+    did_chart = _cached_chart(("did", kpi.id, did.before_high, did.after_high, did.before_low, did.after_low), lambda: _did_chart(card))
+    return render("impact/kpi.html", card=card, trend=trend, adoption_chart=adoption,
+                  did_chart=did_chart, better=scorecard.better, privacy_min=scorecard.PRIVACY_MIN, table_rows=52)
 
 
 def _period() -> int:
