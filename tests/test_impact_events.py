@@ -102,7 +102,8 @@ def test_rollups_count_people_once_per_week_and_survive_redelivery(as_role, base
     assert _usage(base.kpi.id) == (2, 5)
     counters = dict(db.session.execute(select(KpiCounter.name, KpiCounter.value).where(KpiCounter.kpi_id == base.kpi.id)).all())
     assert counters == {"helpful_votes": 1, "helpful_yes": 1}
-    assert rollups.refresh() == 0
+    rollups.refresh()  # on PostgreSQL the reader re-reads around id gaps for a minute: still counted once
+    assert _usage(base.kpi.id) == (2, 5)
     assert db.session.scalar(select(func.count()).select_from(UsagePersonWeek)) == 2
 
 
