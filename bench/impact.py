@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 EVENTS = int(os.environ.get("BENCH_IMPACT_EVENTS", "1000000"))

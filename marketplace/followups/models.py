@@ -10,11 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from marketplace.impact.models import _values
 from marketplace.timeutil import utcnow
-
-
-def _values(enum_type: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_type]
 
 
 class FollowUpState(enum.StrEnum):

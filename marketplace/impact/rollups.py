@@ -6,7 +6,7 @@ transaction, so a crash loses nothing and a re-delivered change (the reader re-c
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
