@@ -9,6 +9,7 @@ from marketplace.impact.rollup_models import Flow, SkillAnswer
 from marketplace.impact.rollups import week_of
 from marketplace.timeutil import today
 from tests import factories
+from tests.spaces_fixtures import build_world
 
 
 def _flow(kind, source, target, count=1, chatham=False):
@@ -73,3 +74,12 @@ def test_network_page_shows_measures_and_value_exchanged(as_role, base):
 def test_empty_network_says_so(as_role, base):
     body = as_role("leader").get("/impact/network").get_data(as_text=True)
     assert "No questions answered" in body
+
+
+def test_harvested_answers_credit_their_authors(base):
+    from marketplace.spaces import services
+
+    world = build_world(base, visibility="open")
+    services.harvest(world.thread, base.users["leader"], [])
+    data = network.compute(30).data
+    assert data["harvested"] == [{"name": base.users["leader"].name, "count": 1}]

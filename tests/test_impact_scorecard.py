@@ -122,3 +122,5 @@ def test_balanced_scorecard_groups_by_dimension_and_leaders_see_their_department
     assert base.kpi2.name in leader and base.kpi.name not in leader
     export = as_role("curator").get("/impact/export/scorecard.csv").get_data(as_text=True)
     assert "Financial,Days to first sale,days,down,33.0" in export
+    assert as_role("curator").get("/impact/export/proficiency.csv").status_code == 200
+    assert as_role("employee").get("/impact/export/proficiency.csv").status_code == 403

@@ -112,6 +112,23 @@ def _single_answerers(period_days: int, names: dict[int, str]) -> list[dict]:
              "answers": int(who[0][1])} for s, who in sorted(by_skill.items()) if len(who) == 1]
 
 
+def _harvest_contributors(period_days: int) -> list[dict]:
+    """People whose accepted answers were harvested into job aids (Chatham House spaces: counted, not named)."""
+    from marketplace.spaces.models import Post, Space, Thread
+
+    since = utcnow() - timedelta(days=period_days)
+    rows = db.session.execute(
+        select(Space.chatham_house, User.name, func.count(Post.id)).select_from(Post)
+        .join(Thread, Thread.id == Post.thread_id).join(Space, Space.id == Thread.space_id).join(User, User.id == Post.author_id)
+        .where(Thread.harvested_item_id.is_not(None), Post.accepted.is_(True), Thread.created_at >= since)
+        .group_by(Space.chatham_house, User.name)
+    ).all()
+    named = Counter({name: n for hidden, name, n in rows if not hidden})
+    hidden = sum(n for hidden, _, n in rows if hidden)
+    found = [{"name": name, "count": n} for name, n in named.most_common(20)]
+    return found + ([{"name": "People in Chatham House spaces", "count": hidden}] if hidden else [])
+
+
 def draw(measures: dict) -> str:
     """The department network (and the busiest people) as SVG from Graphviz `dot`; '' when dot is missing."""
     lines = ['digraph flows {', 'graph [rankdir=LR, bgcolor="transparent", fontname="sans-serif"];',
@@ -142,6 +159,7 @@ def compute(period_days: int) -> NetworkSnapshot:
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     departments = dict(db.session.execute(select(Department.id, Department.name)).all())
     measures = measure(flows, names, departments, _single_answerers(period_days, names))
+    measures["harvested"] = _harvest_contributors(period_days)
     snapshot = db.session.get(NetworkSnapshot, period_days) or NetworkSnapshot(period_days=period_days)
     snapshot.data, snapshot.svg, snapshot.computed_at = measures, draw(measures), utcnow()
     db.session.add(snapshot)

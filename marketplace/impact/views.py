@@ -143,6 +143,11 @@ def export(table: str) -> Response:
                 for d, group in scorecard.overview(current_user).items() for r in group]
         return exports.csv_response("scorecard.csv", ["dimension", "kpi", "unit", "good direction", "latest", "period start", "target",
                                                       "weekly people", "helpful %", "behaviour change %", "overdue reviews", "open requests"], rows)
+    if table == "proficiency":
+        require("view_impact")
+        return exports.csv_response("cost-of-delayed-proficiency.csv", ["role", "days before", "days now", "hires a year", "cost of a day", "currency", "value a year"],
+                                    [(c.role, c.days_before, c.days_after, c.hires_per_year, c.daily_cost, c.currency, c.value_per_year)
+                                     for c in scorecard.proficiency_cases(current_user)])
     if table in {"readings", "adoption", "did", "answers"}:
         return _kpi_export(table)
     if table in {"network-people", "network-departments", "network-at-risk"}:
