@@ -125,7 +125,7 @@ def _send(followup: FollowUp, now) -> None:  # noqa: ANN001
     text = (
         f"Hello {followup.user.name},\n\nA while ago {followup.reason.phrase}: “{followup.title}”.\n\n"
         f"{QUESTION}\n{OBSTACLE}\n\nAnswer in a minute (no password needed, the link works once and for {days} days):\n{link}\n\n"
-        "Don't want these? Snooze or turn them off on your follow-ups page."
+        f"Don't want these? Snooze or turn them off: {(current_app.config.get('PUBLIC_URL') or '').rstrip('/')}/followups"
     )
     send_mail(followup.user.email, f"What changed since “{followup.title[:80]}”?", text, user_id=followup.user_id)
 
