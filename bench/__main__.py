@@ -282,12 +282,17 @@ def main() -> None:
             extras = {"questions": questions, "known": known, "known_n": len(pairs), "catch_up": catch_up_seconds(app)}
             lines.append((size, len(strokes), whoosh_build, whoosh_size, fts_build, fts_size, whoosh, fts, rss, fresh, extras))
             print(f"[{size}] {len(strokes)} keystrokes replayed", file=sys.stderr, flush=True)
-    _print(lines)
+    if lines:
+        _print(lines)
     if os.environ.get("BENCH_QUALITY", "1") != "0":
         from bench.quality import demo_quality
 
         print()
         print(demo_quality(_app))
+    if os.environ.get("BENCH_IMPACT", "1") != "0":  # the impact pages at 1,000,000 events (bench/impact.py)
+        from bench import impact
+
+        impact.main()
 
 
 def _print(lines) -> None:

@@ -54,6 +54,24 @@ def _init_shared_mechanisms(app: Flask) -> None:
     _init_integrations()
     jobs.configure(app)
     app.cli.add_command(jobs_cli)
+    _init_impact(app)
+
+
+def _init_impact(app: Flask) -> None:
+    """Impact and follow-ups (issue 9): pages, the readings API, `flask impact` and `flask followups`."""
+    from marketplace.accounts.views import PUBLIC_ENDPOINTS
+    from marketplace.followups.cli import followups_cli
+    from marketplace.followups.views import bp as followups_bp
+    from marketplace.impact import data_views  # noqa: F401  (adds its routes to the impact blueprint)
+    from marketplace.impact.cli import impact_cli
+    from marketplace.impact.views import bp as impact_bp
+
+    # The readings API authenticates by bearer token; the e-mailed answer link by its signature.
+    PUBLIC_ENDPOINTS.update({"impact.api_readings", "followups.answer_link"})
+    app.register_blueprint(impact_bp)
+    app.register_blueprint(followups_bp)
+    app.cli.add_command(impact_cli)
+    app.cli.add_command(followups_cli)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -56,3 +56,6 @@ __all__ = [
     "UserIdentity", "UserSession",
     "Endorsement", "Experiment", "Membership", "Post", "PostVote", "Space", "Thread",
 ]
+from marketplace.followups.models import FollowUp, FollowUpSetting, UsedLink  # noqa: F401,E402  (impact issue)
+from marketplace.impact import models as _impact_models  # noqa: F401,E402  (registers the tables)
+from marketplace.impact import rollup_models as _impact_rollups  # noqa: F401,E402

@@ -70,6 +70,27 @@ def can(user: Any, action: str, target: Any = None) -> bool:
         return _lifecycle_can(user, action, target)
     if action in REQUEST_ACTIONS:
         return _request_can(user, action, target)
+    if action in IMPACT_ACTIONS:
+        return _impact_can(user, action, target)
+    return False
+
+
+IMPACT_ACTIONS = {"view_impact", "view_scorecard", "view_network", "import_readings", "manage_api_tokens",
+                  "manage_proficiency", "record_outcome"}
+
+
+def _impact_can(user: Any, action: str, target: Any) -> bool:
+    """Impact: leaders see their department's KPIs; curators and admins see and feed everything."""
+    if action in {"view_impact", "view_network"}:
+        return user.is_leader or _staff(user)
+    if action == "view_scorecard":
+        return _staff(user) or (user.is_leader and target.department_id in (None, user.department_id))
+    if action in {"import_readings", "manage_proficiency"}:
+        return _staff(user)
+    if action == "manage_api_tokens":
+        return user.is_admin
+    if action == "record_outcome":  # the experiment's owner or a host of its space, or staff
+        return _staff(user) or _space_can(user, "manage_experiment", target)
     return False
 
 

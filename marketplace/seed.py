@@ -214,4 +214,7 @@ def load_demo(directory: Path = DEMO_DIR) -> str:
 
     load_vocabulary(directory, created)
     created += Counter(restored_media_files=restore_demo_media())
+    from marketplace.impact.seed import load as load_impact
+
+    load_impact(created)  # readings, usage, follow-up answers and the Q&A network (issue 9)
     return ", ".join(f"{n} {name}" for name, n in sorted(created.items())) or "nothing new (already loaded)"

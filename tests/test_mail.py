@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
-
 from marketplace.extensions import db
 from marketplace.mail.services import send_mail
-from tests.pgcluster import _free_port
+from tests.mail_fixtures import smtp  # noqa: F401  (the shared real SMTP server fixture)
 
 
-class Inbox(Message):
-    """Keep every message the server accepts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message) -> None:  # noqa: ANN001 - aiosmtpd's signature
-        self.messages.append(message)
-
-
-@pytest.fixture()
-def smtp(app):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield inbox
-    app.config.update(saved)
-    controller.stop()
-
-
-def test_mail_is_delivered_after_commit_and_not_on_rollback(base, smtp):
+def test_mail_is_delivered_after_commit_and_not_on_rollback(base, smtp):  # noqa: F811
     send_mail("ana@demo.test", "Rolled back", "never")
     db.session.rollback()
     send_mail("ana@demo.test", "Your follow-up", "What are you doing differently?", html="<p>What?</p>", user_id=1)

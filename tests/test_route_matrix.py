@@ -142,6 +142,7 @@ def test_every_route_is_in_the_matrix(app):
     )
     from tests.test_identity_matrix import IDENTITY_ROUTES  # noqa: F401  (fills EXTRA_ROUTES)
     from tests.test_privacy_matrix import PRIVACY_ROUTES  # noqa: F401  (fills EXTRA_ROUTES)
+    __import__("tests.test_impact_routes")  # impact's matrix (a plain call keeps this one line on its own)
     from tests.test_spaces_routes import SPACE_ROUTES
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}

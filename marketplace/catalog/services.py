@@ -287,10 +287,24 @@ def set_step(user: User, item: Item, step_id: int, ticked: bool) -> bool:
     existing = db.session.get(ChecklistTick, (user.id, step_id))
     if ticked and existing is None:
         db.session.add(ChecklistTick(user_id=user.id, step_id=step_id))
+        db.session.flush()
+        if ticked_step_ids(user, item) >= {step.id for step in item.steps}:
+            _completed_checklist(user, item)
     elif not ticked and existing is not None:
         db.session.delete(existing)
     db.session.commit()
     return True
+
+
+def _completed_checklist(user: User, item: Item) -> None:
+    """The last step was ticked: a learning event and a follow-up, in the tick's transaction."""
+    from marketplace.events.models import Verb
+    from marketplace.followups.models import FollowUpReason
+    from marketplace.followups.services import for_item
+    from marketplace.impact.recording import item_event
+
+    item_event(user, Verb.COMPLETED, item)
+    for_item(user, item, FollowUpReason.COMPLETED)
 
 
 def reset_checklist(user: User, item: Item) -> None:
@@ -316,7 +330,20 @@ def vote_helpful(user: User, item: Item, helpful: bool) -> None:
     # The listing sort key, recounted (not incremented) in the same transaction: it heals itself.
     yes = select(func.count(HelpfulVote.id)).where(HelpfulVote.item_id == item.id, HelpfulVote.helpful.is_(True))
     db.session.execute(update(Item).where(Item.id == item.id).values(helpful_yes=yes.scalar_subquery()))
+    _voted(user, item, helpful)
     db.session.commit()
+
+
+def _voted(user: User, item: Item, helpful: bool) -> None:
+    """A learning event for the vote; "helpful" also schedules the follow-up."""
+    from marketplace.events.models import Verb
+    from marketplace.followups.models import FollowUpReason
+    from marketplace.followups.services import for_item
+    from marketplace.impact.recording import item_event
+
+    item_event(user, Verb.VOTED_HELPFUL, item, helpful=helpful)
+    if helpful:
+        for_item(user, item, FollowUpReason.HELPFUL)
 
 
 @dataclass

@@ -155,6 +155,9 @@ def toggle_endorsement(endorser: User, user: User, skill: Skill) -> bool:
     from marketplace.notifications.services import notify
 
     notify(user.id, f"{endorser.name} endorsed you for {skill.name}.", f"/people/{user.id}")
+    from marketplace.impact.recording import endorsed
+
+    endorsed(endorser, user, skill)
     db.session.commit()
     return True
 

@@ -351,6 +351,10 @@ def create_thread(space: Space, author: User, data: ThreadData) -> Thread:
     _touch(space, thread)
     db.session.flush()
     _notify_mentions(post, thread, author)
+    if thread.kind == "question":
+        from marketplace.impact import recording
+
+        recording.asked(author, thread)
     db.session.commit()
     return thread
 
@@ -437,6 +441,10 @@ def reply(thread: Thread, author: User, body: str, parent_id: int | None = None)
     for user_id in {thread.author_id, parent.author_id if parent else None} - {None, author.id} - told:
         text = f"{_name_for(db.session.get(User, user_id), thread.space, author)} replied in “{thread.title}”."
         notify(user_id, text, thread_link(thread) + f"#post-{post.id}")
+    if thread.kind == "question" and author.id != thread.author_id:
+        from marketplace.impact import recording
+
+        recording.answered(author, thread, post)
     db.session.commit()
     return post
 
@@ -466,9 +474,22 @@ def accept(thread: Thread, post: Post) -> bool:
     thread.solved = now_accepted
     if now_accepted and post.author_id and post.author_id != thread.author_id:
         notify(post.author_id, f"Your answer in “{thread.title}” was accepted.", thread_link(thread) + f"#post-{post.id}")
+        _accepted_answer(thread, post)
     _touch(thread.space, thread)
     db.session.commit()
     return now_accepted
+
+
+def _accepted_answer(thread: Thread, post: Post) -> None:
+    """A learning event for the answerer and a follow-up for the asker, in the acceptance's transaction."""
+    from marketplace.followups.models import FollowUpReason
+    from marketplace.followups.services import schedule
+    from marketplace.impact import recording
+
+    recording.answer_accepted(post.author, thread, post, thread.author)
+    kpis = [thread.space.kpi] if thread.space.kpi else []
+    schedule(thread.author, FollowUpReason.ACCEPTED, subject=f"thread:{thread.id}", title=thread.title,
+             link=thread_link(thread), kpis=kpis)
 
 
 def edit_post(post: Post, body: str, title: str | None = None) -> None:
