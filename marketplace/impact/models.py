@@ -9,7 +9,7 @@ from sqlalchemy import Column, Enum, Float, ForeignKey, Index, String, Table, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Department, User
-from marketplace.catalog.models import KPI, item_kpis
+from marketplace.catalog.models import KPI
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -174,5 +174,3 @@ class ExperimentOutcome(db.Model):
     kpi: Mapped[KPI | None] = relationship()
 
 
-# Scorecards look up the items serving one KPI; the catalog's key is (item_id, kpi_id), so add the other way round.
-Index("ix_item_kpis_kpi_id", item_kpis.c.kpi_id, item_kpis.c.item_id)
