@@ -11,7 +11,12 @@ from collections.abc import Sequence
 
 import pygal
 from markupsafe import Markup
+from pygal.etree import etree as pygal_etree
 from pygal.style import Style
+
+# pygal builds lxml trees whenever lxml is installed (another package may bring it); our cleaning
+# works on the standard library's trees, so tell pygal to use those.
+pygal_etree.to_etree()
 
 SVG = "{http://www.w3.org/2000/svg}"
 STYLE = Style(
