@@ -133,6 +133,13 @@ REGISTRY: tuple[Entry, ...] = (
     Entry("deliveries.user_id", Erase.DELETE),
     Entry("deliveries.payload", Erase.WITH_ROW),
     Entry("chat_captures.requested_by_id", Erase.DELETE),
+    # Impact and follow-ups (issue 9), search vocabulary (issue 11)
+    Entry("followups.user_id", Erase.DELETE),
+    Entry("followups.subject", Erase.WITH_ROW),
+    Entry("followup_settings.user_id", Erase.DELETE),
+    Entry("impact_reading_imports.user_id", Erase.DELETE),
+    Entry("impact_api_tokens.created_by_id", Erase.NULLIFY),
+    Entry("search_vocabulary.updated_by_id", Erase.NULLIFY),
 )
 
 # Columns whose names look personal but are not, with the reason.
@@ -152,6 +159,12 @@ NOT_PERSONAL: dict[str, str] = {
     "chat_connections.token": "a chat bot's credential, not a person's",
     "channel_preferences.email": "a yes/no choice of channel, not an address",
     "chat_captures.token": "a random server-generated capture token",
+    "impact_kpi_counters.name": "the name of a counter kept per KPI",
+    "search_demand.token": "a random token naming a results page, never a person",
+    "impact_api_tokens.name": "an admin's label for a BI tool's token",
+    "impact_api_tokens.token_hash": "a hashed machine credential for a BI tool, not a person's",
+    "impact_api_token_kpis.token_id": "which KPIs a machine token may write",
+    "search_vocabulary.note": "a curator's note about a group of synonyms",
 }
 
 
