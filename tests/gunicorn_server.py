@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,11 @@ def gunicorn(home: Path, env_extra: dict, port: int | None = None, workers: int 
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "marketplace:create_app()"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The app logs a JSON line per request: into a file, since an undrained pipe fills and blocks the workers.
+    log_path = Path(tempfile.mkdtemp(prefix="gunicorn-log-")) / "gunicorn.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    process.log_path = log_path
     try:
         _wait_until_up(url, process)
         yield url

@@ -69,11 +69,13 @@ def test_sign_in_through_the_provider_and_out_again(phone, idps):
     expect(phone).to_have_url(re.compile(r"/login\?next=%2Fkpis|/login\?next=/kpis"))
     _through_the_provider(phone)
     expect(phone).to_have_url(re.compile(r"/kpis$"))
+    _open_menu(phone)
     phone.get_by_role("link", name="Alice Able").click()
     expect(phone.get_by_role("heading", name="Your account")).to_be_visible()
     expect(phone.locator(".facts")).to_contain_text("Sales")
     expect(phone.locator(".facts")).to_contain_text("curator")
     expect(phone.locator("#sessions")).to_contain_text("through corp")
+    _open_menu(phone)
     phone.get_by_role("button", name="Sign out", exact=True).click()
     expect(phone).to_have_url(re.compile(r"/login$"))
     ended = corp.ended_sessions[-1]
@@ -106,6 +108,7 @@ def test_replayed_code_is_refused_in_the_browser(phone):
     _through_the_provider(phone)
     expect(phone).to_have_url(re.compile(r"/$"))
     old_code = parse_qs(urlsplit(callbacks[0]).query)["code"][0]
+    _open_menu(phone)
     phone.get_by_role("button", name="Sign out", exact=True).click()
     expect(phone).to_have_url(re.compile(r"/login$"))
     phone.goto(callbacks[0])  # the very same callback again
@@ -135,3 +138,10 @@ def test_token_from_another_issuer_is_refused_in_the_browser(phone, idps):
 def test_password_sign_in_still_works_alongside(phone):
     login(phone, "employee@demo.test")
     expect(phone.get_by_role("link", name=re.compile("Account|Erin|Emp", re.I)).first).to_be_visible()
+
+
+def _open_menu(page) -> None:
+    """On a phone the header folds behind "Menu" (a <details>): open it when it is closed."""
+    menu = page.locator("details.site-menu")
+    if menu.count() and not menu.first.evaluate("el => el.open"):
+        page.locator("details.site-menu > summary").first.click()
