@@ -418,6 +418,8 @@ def submit(submission: Submission, actor: User, config) -> Submission:
     """Submit (or resubmit) a saved draft as it is; raises Incomplete if it lacks what its type needs."""
     if submission.submitter_id != actor.id:
         raise InvalidTransition("Only the person who shared it can submit it.")
+    if submission.state == "pending":  # editable while it waits, but submitting it again as it is changes nothing
+        raise InvalidTransition("It is already waiting for review.")
     if processing.is_processing(submission.id):
         raise InvalidTransition("Your file is still being processed; it is submitted for review once it is ready.")
     _check_complete(submission.item)
