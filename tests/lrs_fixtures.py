@@ -44,8 +44,9 @@ def start_lrs(home: Path) -> tuple[subprocess.Popen, str]:
     subprocess.run([str(LRS_BIN / "ralph"), "auth", "-u", USER, "-p", PASSWORD, "-s", "all",
                     "-A", USER, AUTHORITY_HOME, "-w"], env=env, check=True, capture_output=True)
     port = _free_port()
-    server = subprocess.Popen([str(LRS_BIN / "python"), str(ROOT / "tests" / "ralph_server.py"), str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("w"))
+    with open(home / "server.log", "w") as log:  # the child keeps its own copy of the descriptor
+        server = subprocess.Popen([str(LRS_BIN / "python"), str(ROOT / "tests" / "ralph_server.py"), str(port)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
