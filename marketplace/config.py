@@ -72,7 +72,8 @@ def from_environment() -> dict:
         },
         "FRESHNESS_REMIND_DAYS": _env_int("FRESHNESS_REMIND_DAYS", 14),
         # Integrations (Slack, Teams, xAPI): links in messages and statements start with PUBLIC_BASE_URL.
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # One address for every absolute link (chat, xAPI IRIs, e-mails); PUBLIC_URL is accepted as an alias.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000",
         "SLACK_SIGNING_SECRET": os.environ.get("SLACK_SIGNING_SECRET", ""),
         "SLACK_API_BASE": os.environ.get("SLACK_API_BASE", "https://slack.com/api"),
         "SLACK_COMMAND_BUDGET_SECONDS": float(os.environ.get("SLACK_COMMAND_BUDGET_SECONDS", "2.0")),
@@ -86,10 +87,9 @@ def from_environment() -> dict:
         # Privacy: how long an export's link works, how long an erasure waits (and can be cancelled).
         "PRIVACY_EXPORT_HOURS": _env_int("PRIVACY_EXPORT_HOURS", 72),
         "PRIVACY_ERASURE_COOL_OFF_DAYS": _env_int("PRIVACY_ERASURE_COOL_OFF_DAYS", 7),
-        # Impact: follow-ups after N days, answer links valid for M days, links in e-mails start with PUBLIC_URL.
+        # Impact: follow-ups after N days, answer links valid for M days, links in e-mails start with PUBLIC_BASE_URL.
         "FOLLOWUP_DAYS": _env_int("FOLLOWUP_DAYS", 30),
         "FOLLOWUP_LINK_DAYS": _env_int("FOLLOWUP_LINK_DAYS", 14),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         # Sessions (issue 13): idle and absolute lifetimes; HSTS outside development.

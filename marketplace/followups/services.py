@@ -125,7 +125,7 @@ def _send(followup: FollowUp, now) -> None:  # noqa: ANN001
     text = (
         f"Hello {followup.user.name},\n\nA while ago {followup.reason.phrase}: “{followup.title}”.\n\n"
         f"{QUESTION}\n{OBSTACLE}\n\nAnswer in a minute (no password needed, the link works once and for {days} days):\n{link}\n\n"
-        f"Don't want these? Snooze or turn them off: {(current_app.config.get('PUBLIC_URL') or '').rstrip('/')}/followups"
+        f"Don't want these? Snooze or turn them off: {(current_app.config.get('PUBLIC_BASE_URL') or '').rstrip('/')}/followups"
     )
     send_mail(followup.user.email, f"What changed since “{followup.title[:80]}”?", text, user_id=followup.user_id)
 
@@ -140,8 +140,8 @@ def answer_token(followup: FollowUp) -> str:
 
 
 def answer_url(followup: FollowUp) -> str:
-    """The absolute answer link for the e-mail (PUBLIC_URL is where people reach the app)."""
-    base = (current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    """The absolute answer link for the e-mail (PUBLIC_BASE_URL is where people reach the app)."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return f"{base}/followups/answer/{answer_token(followup)}"
 
 
