@@ -97,3 +97,62 @@ def test_block_wise_posting_ids_equal_whooshs_all_ids(tmp_path):
     reader = _build(tmp_path / "bulk", _documents(400), True)
     for fieldname, text in reader.all_terms():
         assert list(posting_ids(reader.postings(fieldname, text))) == list(reader.postings(fieldname, text).all_ids())
+
+
+def _live(reader) -> dict[str, dict]:
+    """Each live document's stored id -> its terms per scored field, from the postings."""
+    live = {reader.stored_fields(d)["id"]: d for d in reader.all_doc_ids()}
+    assert len(live) == reader.doc_count()  # one live copy per key
+    terms: dict[str, dict] = {key: {} for key in live}
+    by_docnum = {d: key for key, d in live.items()}
+    for fieldname, text in reader.all_terms():
+        if fieldname in ("title", "body", "title_prefix"):
+            for docnum in reader.postings(fieldname, text).all_ids():
+                if docnum in by_docnum:
+                    terms[by_docnum[docnum]].setdefault(fieldname, set()).add(text)
+    return terms
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_replacing_many_documents_in_bulk_equals_whooshs_updates(tmp_path, procs, monkeypatch):
+    from marketplace.search import bulk
+
+    monkeypatch.setattr(bulk, "PARALLEL_ADD_AT", 40)  # fork at test size
+    first, later = _documents(300, seed=3), _documents(300, seed=9)
+    changes: dict = {str(n): later[n] for n in range(0, 300, 2)}  # every other document rewritten
+    changes.update({str(n): None for n in range(1, 60, 2)})  # some deleted
+    changes["new-1"] = {**later[1], "id": "new-1"}  # one added
+    _build(tmp_path / "bulk", first, True).close()
+    _build(tmp_path / "whoosh", first, False).close()
+    bulk.replace_documents(whoosh_index.open_dir(str(tmp_path / "bulk")), changes, procs=procs)
+    ix_whoosh = whoosh_index.open_dir(str(tmp_path / "whoosh"))
+    writer = ix_whoosh.writer()
+    for key, document in changes.items():
+        writer.delete_by_term("id", key)
+        if document is not None:
+            writer.add_document(**document)
+    writer.commit()
+    ours, theirs = whoosh_index.open_dir(str(tmp_path / "bulk")).reader(), ix_whoosh.reader()
+    assert ours.doc_count() == theirs.doc_count() == 300 - 30 + 1
+    assert _live(ours) == _live(theirs)
+    assert len(whoosh_index.open_dir(str(tmp_path / "bulk"))._segments()) == 1 + procs  # the old one, plus one per process
+    assert not (tmp_path / "bulk" / "MAIN.tmp").exists()  # the forked writers' scratch space is gone
+
+
+def test_a_large_write_to_the_live_index_goes_through_the_bulk_writer(tmp_path, monkeypatch):
+    from marketplace.search import index as search_index
+
+    monkeypatch.setattr(search_index, "BULK_WRITE_AT", 2)
+    calls = []
+    original = search_index.replace_documents
+    monkeypatch.setattr(search_index, "replace_documents", lambda *a, **k: calls.append(len(a[1])) or original(*a, **k))
+    index = search_index.SearchIndex(tmp_path / "index")
+    documents = {n: {**d, "id": str(n)} for n, d in enumerate(_documents(30), start=1)}
+    index.rebuild([lambda: iter([list(documents.items())[:20]])], reload=lambda keys: {})
+    assert index.apply({k: v for k, v in documents.items() if k > 10}) and calls == [20]
+    searcher = index.searcher()
+    assert sorted(int(searcher.stored_fields(d)["id"]) for d in searcher.reader().all_doc_ids()) == list(range(1, 31))
+    assert index.apply({1: None, 2: None, 3: documents[3]}) and calls == [20, 3]
+    searcher = index.searcher()
+    assert sorted(int(searcher.stored_fields(d)["id"]) for d in searcher.reader().all_doc_ids()) == list(range(3, 31))
+    index.release()

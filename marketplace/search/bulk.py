@@ -15,8 +15,10 @@ import multiprocessing
 import os
 import queue
 import shutil
+import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from whoosh import formats
 from whoosh.index import TOC
@@ -26,6 +28,9 @@ from whoosh.writing import SegmentWriter
 
 log = logging.getLogger(__name__)
 _PACKED: dict[int, bytes] = {}
+SCAN_STORED_AT = 1000  # keys to delete from which one scan of the stored ids is cheaper than lookups
+SILENCE_LIMIT = 600.0  # seconds without news from a build process before the build is abandoned
+PARALLEL_ADD_AT = 2000  # documents to add from which a write is split across processes
 
 
 class BulkUnsupported(Exception):
@@ -51,11 +56,15 @@ def _check_schema(schema) -> None:  # noqa: ANN001 - a Whoosh Schema
 
 
 class BulkWriter(SegmentWriter):
-    """Writes one new segment into an empty index, much faster than Whoosh's writer (adds only)."""
+    """Writes one new segment, much faster than Whoosh's writer.
 
-    def __init__(self, ix, **options) -> None:  # noqa: ANN001 - a Whoosh Index
+    Into an empty index by default; with `append=True` beside the existing segments, which
+    are never merged here (deletions in them are marked, as Whoosh's own writer does).
+    """
+
+    def __init__(self, ix, append: bool = False, **options) -> None:  # noqa: ANN001 - a Whoosh Index
         super().__init__(ix, **options)
-        if self.segments:
+        if self.segments and not append:
             self.cancel()
             raise BulkUnsupported("the bulk writer only builds a fresh index")
         try:
@@ -83,6 +92,38 @@ class BulkWriter(SegmentWriter):
         self.perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def delete_keys(self, fieldname: str, keys: Iterable[str]) -> None:
+        """Mark every existing document holding one of these unique (stored) keys as deleted."""
+        wanted = set(keys)
+        if not self.segments or not wanted:
+            return
+        reader = self.reader()
+        try:
+            if len(wanted) >= SCAN_STORED_AT:
+                # One pass over the small stored fields beats a term lookup per key per segment.
+                found = (docnum for docnum, stored in reader.iter_docs() if stored.get(fieldname) in wanted)
+            else:
+                found = (docnum for key in wanted if (fieldname, key) in reader
+                         for docnum in reader.postings(fieldname, key).all_ids())
+            for docnum in list(found):
+                self.delete_document(docnum)
+        finally:
+            reader.close()
+
+    def commit_appended(self, segments: list | None = None) -> None:
+        """Write the deletions, this writer's new segment and any built by other processes, merging nothing."""
+        if not segments:
+            self.commit(merge=False)
+            return
+        self._check_state()
+        final = list(self.segments)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final + segments)
+        self._finish()
 
     def _add_terms(self, name: str, field, value, docnum: int) -> int:  # noqa: ANN001
         terms = self._postings.setdefault(name, {})
@@ -159,6 +200,38 @@ Batch = list[tuple[object, dict | None]]
 Source = Callable[[], Iterable[Batch]]
 
 
+def replace_documents(ix, documents: dict, keyfield: str = "id", procs: int = 1) -> None:  # noqa: ANN001 - a Whoosh Index
+    """Replace (dict) or delete (None) many documents at once: new segments, old copies marked deleted.
+
+    From PARALLEL_ADD_AT documents and with `procs` > 1, forked processes each write one
+    segment of the new documents first; nothing is visible until the TOC lists them all.
+    """
+    added = [document for document in documents.values() if document is not None]
+    procs = max(1, min(procs, len(added) // (PARALLEL_ADD_AT // 2)))
+    segments = []
+    if procs > 1:
+        size = -(-len(added) // procs)
+        with _segments_in_processes(ix, [_fixed_source(added[n * size:(n + 1) * size]) for n in range(procs)],
+                                    None, append=True) as pending:
+            segments = pending()
+        added = []
+    # The caller holds the index's write lock; the children's shared temp folder is gone by now.
+    writer = BulkWriter(ix, append=True, _lk=False)
+    try:
+        writer.delete_keys(keyfield, (str(key) for key in documents))
+        _add_batch(writer, [(None, document) for document in added])
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit_appended(segments)
+
+
+def _fixed_source(documents: list[dict]) -> Source:
+    def batches() -> Iterable[Batch]:
+        yield [(None, document) for document in documents]
+    return batches
+
+
 def write_fresh(ix, sources: list[Source], on_batch: Callable[[int], None] | None = None) -> None:  # noqa: ANN001
     """Fill an empty index from `sources`: one segment each, built in parallel processes when there are several."""
     if len(sources) > 1:
@@ -187,33 +260,45 @@ def _add_batch(writer, batch: Batch) -> None:  # noqa: ANN001
 
 
 def _write_in_processes(ix, sources: list[Source], on_batch: Callable[[int], None] | None) -> None:  # noqa: ANN001
-    # Forked children inherit the sources (closures over the app) without pickling; each
-    # writes its own segment, and this process lists them, in order, in a new TOC.
+    with _segments_in_processes(ix, sources, on_batch) as pending:
+        segments = pending()
+    TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+
+
+@contextmanager
+def _segments_in_processes(ix, sources: list[Source], on_batch: Callable[[int], None] | None,  # noqa: ANN001
+                           append: bool = False) -> Iterator[Callable[[], list]]:
+    """Start one process per source, each writing one segment; yields a call that waits for their segments, in order."""
+    # Forked children inherit the sources (closures over the app or the documents) without
+    # pickling; the caller lists their segments in a TOC.
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    workers = [context.Process(target=_build_part, args=(ix, part, source, messages), daemon=True)
+    workers = [context.Process(target=_build_part, args=(ix, part, source, messages, append), daemon=True)
                for part, source in enumerate(sources)]
     for worker in workers:
         worker.start()
     try:
-        segments = _collect(workers, messages, on_batch)
+        yield lambda: _collect(workers, messages, on_batch)
     finally:
         for worker in workers:
             worker.join(timeout=10)
             if worker.is_alive():
                 worker.kill()
         shutil.rmtree(os.path.join(ix.storage.folder, f"{ix.indexname}.tmp"), ignore_errors=True)
-    TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
 
 
 def _collect(workers, messages, on_batch) -> list:  # noqa: ANN001
     segments: dict[int, object] = {}
+    heard = time.monotonic()
     while len(segments) < len(workers):
         try:
             kind, part, value = messages.get(timeout=0.5)
+            heard = time.monotonic()
         except queue.Empty:
             if any(worker.exitcode not in (None, 0) for worker in workers):
                 raise RuntimeError("a search build process died") from None
+            if time.monotonic() - heard > SILENCE_LIMIT:
+                raise RuntimeError("a search build process stopped answering") from None
             continue
         if kind == "error":
             raise RuntimeError(f"search build process {part} failed: {value}")
@@ -224,9 +309,9 @@ def _collect(workers, messages, on_batch) -> list:  # noqa: ANN001
     return [segments[part] for part in sorted(segments)]
 
 
-def _build_part(ix, part: int, source: Source, messages) -> None:  # noqa: ANN001
+def _build_part(ix, part: int, source: Source, messages, append: bool = False) -> None:  # noqa: ANN001
     try:
-        writer = BulkWriter(ix, _lk=False)  # the parent owns the fresh index; no lock to share
+        writer = BulkWriter(ix, append=append, _lk=False)  # the parent holds the lock and writes the TOC
         for batch in source():
             _add_batch(writer, batch)
             messages.put(("batch", part, len(batch)))
