@@ -70,6 +70,6 @@ def test_each_settled_search_is_logged_once_by_its_beacon(page, live_server):
     box.fill("")
     with page.expect_response(lambda response: response.url.endswith("/search/demand")):
         box.press_sequentially("quokka permit", delay=40)
-    assert len(posts) == 2 and "q=quokka+permit" in posts[1]
+    assert len(posts) == 2 and "q=quokka%20permit" in posts[1]
     assert _demand_rows(live_server.database_url)[len(before):] == [("zanzibar ferry", 0), ("quokka permit", 0)]
     assert not [m for m in page.console_messages if m.type == "error"]
