@@ -62,6 +62,7 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.decode
 	scripts/ensure-bench-tools
 	$(BIN)/python -m bench.web
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from marketplace.media.isolated import DECODE_MEMORY_MB
+
 PROBE = """
 import resource, sys
 from pathlib import Path
@@ -36,7 +38,7 @@ def main() -> None:
                          capture_output=True, text=True, check=True).stdout
     own, child = (int(x) for x in out.split())
     print(f"6300 x 6300 PNG ({png.stat().st_size / 1024:.0f} KB): {time.monotonic() - started:.1f} s, "
-          f"worker peak {own} MB, decoder child peak {child} MB (limit from IMAGE_DECODE_MEMORY_MB)")
+          f"worker peak {own} MB, decoder child peak {child} MB (limit {DECODE_MEMORY_MB} MB, IMAGE_DECODE_MEMORY_MB)")
 
 
 if __name__ == "__main__":

@@ -74,10 +74,11 @@ def configure(app: Flask) -> None:
     for name, default in DEFAULT_LIMITS.items():
         app.config.setdefault(name, os.environ.get(name, default))
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
-    enabled = os.environ.get("RATELIMIT_ENABLED", "1").strip().lower() not in {"0", "false", "no", "off"}
-    # Tests sign the same ids in hundreds of times: they turn limits on where they test them.
+    explicit = os.environ.get("RATELIMIT_ENABLED", "").strip().lower()
+    # Tests sign the same ids in hundreds of times: limits are off under test unless turned on
+    # explicitly (the app config, or the environment for test servers in their own processes).
     testing = app.config.get("TESTING") or app.config.get("ENV_NAME") == "testing"
-    app.config.setdefault("RATELIMIT_ENABLED", enabled and not testing)
+    app.config.setdefault("RATELIMIT_ENABLED", explicit not in {"0", "false", "no", "off"} if explicit else not testing)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "marketplace")
 
 

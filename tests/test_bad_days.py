@@ -5,13 +5,16 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import subprocess
 import uuid
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.jobs import JobRun
 from marketplace.submissions.models import Submission
 from tests import factories
 from tests import submission_helpers as h
@@ -160,3 +163,25 @@ def test_json_lines_survive_a_path_with_quotes(as_role, base, capsys):
     for line in capsys.readouterr().err.splitlines():
         if line.startswith("{"):
             assert json.loads(line)["path"]  # every line parses, whatever the path held
+
+
+def test_media_store_filling_up_while_queueing_an_upload_says_so_and_leaves_nothing(database_url, tmp_path_factory, tmp_path, tiny_disk, base):
+    """The media store on its own mount (as several machines share one) fills while the checked
+    upload is stored for the media job: 507, no row, no job, no partial file."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "pending").symlink_to(tiny_disk, target_is_directory=True)  # the spool stays on the big disk
+    app = make_app(database_url, tmp_path_factory, UPLOAD_DIR=str(uploads))
+    client = app.test_client()
+    client.login(base.users["employee"].email)
+    photo = io.BytesIO()
+    Image.frombytes("RGB", (1000, 1000), os.urandom(3_000_000)).save(photo, "JPEG", quality=95)  # ~2 MB: more than the disk
+    assert len(photo.getvalue()) > 2**20
+    response = _submit(client, base, photo.getvalue(), "printer.jpg")
+    assert response.status_code == 507
+    html = response.get_data(as_text=True)
+    assert "The server is out of space; nothing was saved" in html and "your file was not the problem" in html
+    assert _submissions() == 0 and db.session.scalar(select(func.count()).select_from(JobRun)) == 0
+    gc.collect()
+    left = [p for disk in (uploads, tiny_disk) for p in disk.rglob("*") if p.is_file()]  # rglob does not enter the link
+    assert not left, "no partial file in the store, no spool left"

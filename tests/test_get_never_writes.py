@@ -16,14 +16,6 @@ from tests.test_submissions_matrix import SUBMISSION_ROUTES, with_submissions  #
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|TRUNCATE)\b", re.I)
 
-# Known writers on GET in modules this branch does not own; issue 12 point 1 says nothing writes
-# on GET. The lead removes each entry when merging the branch that fixes it.
-KNOWN_EXCEPTIONS = {
-    # issue 12: a direct (no-htmx) search visit with few results logs demand (INSERT INTO
-    # search_demand). Fix: log it through the existing POST /search/demand beacon on page load.
-    "search.search",
-}
-
 
 def _writes_during_gets(clients: dict, routes: dict, data, roles) -> dict[str, set[str]]:
     """Issue every GET in `routes` for each role, page and htmx; return the writes per endpoint."""
@@ -54,8 +46,7 @@ def _signed_in(as_role, roles) -> dict:
 
 
 def _assert_no_writes(found: dict[str, set[str]]) -> None:
-    unexpected = {endpoint: sorted(sql) for endpoint, sql in found.items() if endpoint not in KNOWN_EXCEPTIONS}
-    assert not unexpected, f"GET wrote to the database: {unexpected}"
+    assert not found, f"GET wrote to the database: { {endpoint: sorted(sql) for endpoint, sql in found.items()} }"
 
 
 def test_foundation_gets_never_write(as_role, base):

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.policy import can
 from marketplace.search import demand
+from marketplace.search.models import SearchDemand
 from marketplace.spaces import services as spaces
 from marketplace.submissions import services as submissions
 from marketplace.submissions.models import Submission
@@ -74,10 +75,11 @@ def test_a_draft_cannot_be_claimed(base, tmp_path):
 
 
 def test_demand_rule_lives_in_the_demand_module(base):
-    assert not demand.record_if_unmet("refunds", {}, 0, available=False, low=2), "an outage is not demand"
-    assert not demand.record_if_unmet("refunds", {}, 3, available=True, low=2), "enough results"
-    assert not demand.record_if_unmet("  ", {}, 0, available=True, low=2), "nothing typed"
-    assert demand.record_if_unmet("refunds", {}, 2, available=True, low=2)
+    assert not demand.record_settled("refunds", {}, 0, available=False), "an outage is not demand"
+    assert not demand.record_settled("  ", {}, 0, available=True), "nothing typed"
+    assert demand.record_settled("refunds", {}, 3, available=True, token="page"), "kept: unmet if nobody opens a result"
+    assert demand.record_settled("refunds", {}, 3, available=True, token="page")
+    assert db.session.scalar(select(func.count()).select_from(SearchDemand)) == 1, "once per results page"
 
 
 def test_harvest_from_a_space_without_kpi_waits_as_a_draft(base):

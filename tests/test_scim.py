@@ -15,6 +15,7 @@ from marketplace.catalog.models import Item
 from marketplace.extensions import db
 from marketplace.identity import services
 from marketplace.identity.models import MappedRole, ScimResource
+from tests import factories
 
 SCIM = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -187,3 +188,24 @@ def test_a_champion_mapping_needs_a_department_and_every_problem_is_listed(as_ro
     assert response.status_code == 422 and "choose one" in response.get_data(as_text=True)
     empty = as_role("admin").send("/admin/provisioning/mappings", {"mapping-group_name": "", "mapping-role": "leader"})
     assert empty.status_code == 422 and services.mappings() == []
+
+
+def test_scim_and_admin_deactivation_hand_items_to_the_same_champion(client, as_role, base, scim_token):
+    """One hand-over rule for both paths: the item's department has no champion, so the leaver's does;
+    of two Sales champions the longest-serving one, whatever their names."""
+    factories.user("aaron.second@test.example", "Aaron Second", base.sales, champion_of=[base.sales])  # sorts first by name
+    admin_leaver = factories.user("omar.leaver@test.example", "Omar Leaver", base.sales)
+    created = _new_user(client, scim_token)  # Nia Leaver, in Sales
+    scim_leaver = db.session.scalar(select(User).where(User.email == "nia.leaver@test.example"))
+    items = {leaver.email: factories.item(f"support-guide-{n}", "solve", department=base.support, owner=leaver, kpis=[base.kpi2])
+             for n, leaver in enumerate((scim_leaver, admin_leaver))}
+    db.session.commit()
+
+    response = _patch(client, scim_token, f"/scim/v2/Users/{created['id']}", [{"op": "replace", "value": {"active": False}}])
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    form = {"name": admin_leaver.name, "email": admin_leaver.email, "department_id": str(base.sales.id)}  # "active" unticked
+    assert as_role("admin").send(f"/admin/users/{admin_leaver.id}", form).status_code == 303
+
+    db.session.expire_all()
+    heirs = {email: db.session.get(Item, item.id).owner_id for email, item in items.items()}
+    assert heirs == {scim_leaver.email: base.users["champion"].id, admin_leaver.email: base.users["champion"].id}

@@ -112,7 +112,12 @@ def update_user(user: User, data: UserData, acting: User) -> User:
     """Change a user's details and roles; admins cannot lock themselves out."""
     if user.id == acting.id and (not data.is_admin or not data.active):
         raise AccountError("You can't remove your own admin role or deactivate yourself.")
+    leaving = user.active and not data.active
     _apply(user, data)
+    if leaving:
+        from marketplace.lifecycle.services import hand_over_items
+
+        hand_over_items(user)  # as SCIM deprovisioning does, in the same transaction
     db.session.commit()
     return user
 
@@ -132,9 +137,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def deactivate_user(user: User, reason: RevokeReason = RevokeReason.DEACTIVATED) -> None:
     """Deactivate an account and sign it out everywhere (SCIM and admins both come here)."""
-    from marketplace.lifecycle.services import hand_over_orphans
+    from marketplace.lifecycle.services import hand_over_items
 
     user.active = False
+    hand_over_items(user)  # their items go to a champion now, not at the next hourly run
     db.session.commit()
     sessions.revoke_all(user, reason)
-    hand_over_orphans()  # their items go to the department's champions now, not at the next hourly run

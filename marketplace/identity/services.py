@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Department, User, champion_departments
+from marketplace.accounts.models import Department, User
 from marketplace.accounts.services import normalise_email
-from marketplace.catalog.models import Item
 from marketplace.curation.services import unique_slug
 from marketplace.extensions import db
 from marketplace.identity.models import (
@@ -21,6 +20,7 @@ from marketplace.identity.models import (
     ScimResource,
     ScimToken,
 )
+from marketplace.lifecycle.services import hand_over_items
 from marketplace.timeutil import utcnow
 
 TOKEN_PREFIX = "scim_"
@@ -131,7 +131,7 @@ def deprovision(user: User) -> int:
     """
     user.active = False
     end_sessions(user)
-    return hand_over_items(user)
+    return hand_over_items(user)  # the same hand-over as an admin's deactivation and the hourly run
 
 
 def end_sessions(user: User) -> None:
@@ -141,30 +141,6 @@ def end_sessions(user: User) -> None:
     every server-side session in this same transaction, so SCIM's savepoints stay intact.
     """
     user.active = False
-
-
-def hand_over_items(user: User) -> int:
-    """Give each catalog item the leaver owns to a champion of the item's department (else theirs)."""
-    items = list(db.session.scalars(select(Item).where(Item.owner_id == user.id)))
-    moved = 0
-    for item in items:
-        heir = champion_for(item.department_id, user) or champion_for(user.department_id, user)
-        if heir is not None:
-            item.owner_id = heir.id
-            moved += 1
-    return moved
-
-
-def champion_for(department_id: int | None, leaver: User) -> User | None:
-    """The longest-serving active champion of a department other than the leaver, if any."""
-    if department_id is None:
-        return None
-    query = (
-        select(User).join(champion_departments, champion_departments.c.user_id == User.id)
-        .where(champion_departments.c.department_id == department_id, User.active.is_(True), User.id != leaver.id)
-        .order_by(User.id).limit(1)
-    )
-    return db.session.scalar(query)
 
 
 # --- groups to roles -----------------------------------------------------------------------------

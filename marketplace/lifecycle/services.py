@@ -114,20 +114,30 @@ def transfer(item: Item, new_owner_id: int, actor: User) -> User:
 
 
 def _champions(department_id: int | None) -> list[User]:
+    """A department's active champions, longest-serving first (the first is the heir of a leaver's items)."""
     if department_id is None:
         return []
     query = (select(User).join(champion_departments, champion_departments.c.user_id == User.id)
-             .where(champion_departments.c.department_id == department_id, User.active).order_by(User.name, User.id))
+             .where(champion_departments.c.department_id == department_id, User.active).order_by(User.id))
     return list(db.session.scalars(query))
 
 
-def hand_over_orphans() -> int:
-    """Items whose owner was deactivated move to a champion of their department; returns how many moved."""
+def hand_over_items(leaver: User | None = None) -> int:
+    """Give a leaver's items (without one: the items of everyone deactivated) to a champion; returns how many moved.
+
+    The one hand-over for SCIM deprovisioning, an admin's deactivation and the hourly run; the
+    caller commits. Published and retired items move (drafts and working copies of edits stay with
+    their submission); the heir is the longest-serving active champion of the item's department,
+    else of the leaver's own department, and every champion of that department is told.
+    """
     query = (select(Item).join(User, User.id == Item.owner_id)
-             .where(User.active.is_(False), Item.status.in_(("published", "retired")), Item.revision_of_id.is_(None)))
+             .where(User.active.is_(False), Item.status.in_(("published", "retired")), Item.revision_of_id.is_(None))
+             .order_by(Item.id))
+    if leaver is not None:
+        query = query.where(User.id == leaver.id)
     moved = 0
     for item in db.session.scalars(query).all():
-        champions = _champions(item.department_id)
+        champions = _champions(item.department_id) or _champions(item.owner.department_id)
         if not champions:
             continue  # nobody to take it: the freshness queue shows it under its former owner for curators
         item.owner = champions[0]
@@ -135,6 +145,12 @@ def hand_over_orphans() -> int:
             notify(champion.id, f"“{item.title}” was owned by someone who left; it is now looked after by "
                                 f"{champions[0].name}.", f"/items/{item.slug}")
         moved += 1
+    return moved
+
+
+def hand_over_orphans() -> int:
+    """The hourly sweep: items whose owner was deactivated by any path move to a champion; returns how many."""
+    moved = hand_over_items()
     db.session.commit()
     return moved
 

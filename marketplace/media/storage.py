@@ -43,6 +43,17 @@ class Storage(Protocol):
         """An HTTP response sending `name` (with Range support) once the caller has checked access."""
 
 
+def _write_whole(target: Path, write) -> None:  # noqa: ANN001 - write(partial_path)
+    """Write beside `target` and rename into place; a failed write (a full disk) leaves no partial file."""
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 class LocalStorage:
     """A directory: the default, and what several machines share over NFS or similar."""
 
@@ -64,18 +75,14 @@ class LocalStorage:
             os.replace(source, target) if move else os.link(source, target)
         except OSError:
             # Another file system (a mount): copy beside the target, then rename, so readers never see half a file.
-            partial = target.with_name(f".{target.name}.part")
-            shutil.copyfile(source, partial)
-            os.replace(partial, target)
+            _write_whole(target, lambda partial: shutil.copyfile(source, partial))
             if move:
                 Path(source).unlink(missing_ok=True)
 
     def save_bytes(self, data: bytes, name: str) -> None:
         target = self.path(name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.part")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        _write_whole(target, lambda partial: partial.write_bytes(data))
 
     def exists(self, name: str) -> bool:
         return self.path(name).is_file()

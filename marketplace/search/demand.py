@@ -17,7 +17,7 @@ from marketplace.accounts.models import Department, User
 from marketplace.extensions import db
 from marketplace.search.models import ContentRequest, SearchDemand
 from marketplace.search.schema import FACETS
-from marketplace.search.services import split_terms
+from marketplace.search.services import PAGE, SearchRequest, SearchResults, split_terms
 from marketplace.timeutil import utcnow
 
 WINDOWS = (7, 30, 90)
@@ -77,9 +77,22 @@ def record(text: str, filters: dict[str, str], results: int, explicit: bool = Fa
     return True
 
 
-def record_if_unmet(text: str, filters: dict[str, str], total: int, available: bool, low: int, token: str | None = None) -> bool:
-    """The demand rule for a direct visit: a settled search that found `low` results or fewer is logged (an outage is not demand)."""
-    if not available or total > low:
+def worth_logging(request: SearchRequest, results: SearchResults, tab: str) -> bool:
+    """Whether a results page is a settled search to log: the catalog tab's first page of typed words, search up.
+
+    Further pages ("Show more") and the other tabs continue a search already logged (or look for
+    people and threads, not content), so they carry no beacon.
+    """
+    return tab == "items" and request.limit == PAGE and bool(normalise(request.text)) and not results.unavailable
+
+
+def record_settled(text: str, filters: dict[str, str], total: int, available: bool, token: str | None = None) -> bool:
+    """The demand rule for a settled search: logged once per results page; an outage is not demand.
+
+    Every settled search is kept; the report counts it unmet only if it found nothing, was asked
+    for, or nobody opened one of its results within OPEN_WINDOW.
+    """
+    if not available:
         return False
     return record(text, filters, total, token=token)
 

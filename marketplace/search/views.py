@@ -39,9 +39,8 @@ def search() -> Response:
     tab = parse_tab(request.args)
     thread_limit = query.limit if tab == "discussions" else services.THREAD_PREVIEW
     results = services.search(query, current_user, labels, thread_limit=thread_limit)
-    token = secrets.token_hex(8)  # names this results page (not the person) so an opened result can be credited
-    if not wants_fragment() and results.searched:  # a direct visit is a settled search
-        demand.record_if_unmet(query.text, query.filters, results.total, not results.unavailable, services.LOW_RESULTS, token)
+    # Names this results page (not the person) so its demand beacon and an opened result meet in one row.
+    token = secrets.token_hex(8)
     skills = people.skills_matching(query.text) if tab == "people" else []
     response = render(
         "search/page.html", "search/_results.html",
@@ -50,6 +49,8 @@ def search() -> Response:
         experts=people.who_knows(skills[0].slug, viewer=current_user) if skills else [],
         related=services.related_collections(query.text) if results.searched and not results.total else [],
         demand_form=DemandForm(), search_token=token,
+        # GET never writes: the page posts its own settled search back (search/_demand_beacon.html).
+        log_search=demand.worth_logging(query, results, tab), settle_delay=wants_fragment(),
     )
     if results.unavailable:
         response.headers["Retry-After"] = "30"
@@ -59,7 +60,7 @@ def search() -> Response:
 @bp.route("/search/demand", methods=["POST"])
 @login_required
 def log_demand() -> Response:
-    """Log a settled as-you-type search if it found little (htmx calls this once typing stops)."""
+    """Log a settled search, once per results page (its beacon posts here on load; typing waits to settle)."""
     require("search")
     form = DemandForm()
     if not form.validate():
@@ -67,8 +68,7 @@ def log_demand() -> Response:
     labels = services.facet_labels()
     query, _ = parse_request(request.form, labels)
     results = services.search(query, current_user, labels)
-    if not results.unavailable:  # every settled search: unmet unless a result is opened within minutes
-        demand.record(query.text, query.filters, results.total, token=request.form.get("sid"))
+    demand.record_settled(query.text, query.filters, results.total, not results.unavailable, token=request.form.get("sid"))
     return Response(status=204)
 
 

@@ -49,17 +49,17 @@ def queue(submission_id: int, user_id: int, uploads: list, checked: list[pipelin
     """Store the checked uploads and add the media job to the current transaction; return the stored names."""
     token = secrets.token_hex(12)
     store, files = storage(), []
-    try:
+    try:  # a full disk (or anything else) part-way leaves no stored file behind; the caller rolls back
         for upload, check in zip(uploads, checked, strict=True):
             stored = f"pending/{token}-{len(files)}.{pipeline.ALLOWED[check.mime][1]}"
             store.save_file(upload.path, stored, move=False)  # the spool file goes away with the request
             files.append({"stored": stored, "name": check.name})
+        jobs.submit(MEDIA_JOB, {"submission_id": submission_id, "user_id": user_id, "files": files,
+                                "captions": captions, "submit": submit, "token": token},
+                    subject=subject(submission_id), max_attempts=3)
     except BaseException:
         discard_pending(files)
         raise
-    jobs.submit(MEDIA_JOB, {"submission_id": submission_id, "user_id": user_id, "files": files,
-                            "captions": captions, "submit": submit, "token": token},
-                subject=subject(submission_id), max_attempts=3)
     return [f["stored"] for f in files]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
@@ -45,3 +47,29 @@ def test_direct_link_renders_full_page_with_highlights(page):
     page.goto("/search?q=forklift")
     expect(page.locator("#search-q")).to_have_value("forklift")
     expect(page.locator("#search-results mark").first).to_be_visible()
+
+
+def _demand_rows(database_url: str) -> list[tuple[str, int]]:
+    """(query, results) of every logged search, read straight from the live server's SQLite file."""
+    with closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as conn:
+        return conn.execute("SELECT query, results FROM search_demand ORDER BY id").fetchall()
+
+
+def test_each_settled_search_is_logged_once_by_its_beacon(page, live_server):
+    login(page, "employee@demo.test")
+    posts = []
+    page.on("request", lambda request: posts.append(request.post_data) if request.url.endswith("/search/demand") else None)
+    before = _demand_rows(live_server.database_url)
+    # A direct visit logs itself once the page has loaded (the GET wrote nothing).
+    with page.expect_response(lambda response: response.url.endswith("/search/demand")) as logged:
+        page.goto("/search?q=zanzibar+ferry")
+    assert logged.value.status == 204
+    assert _demand_rows(live_server.database_url)[len(before):] == [("zanzibar ferry", 0)]
+    # Typing: only the search that stayed on screen is logged, not each keystroke's results.
+    box = page.locator("#search-q")
+    box.fill("")
+    with page.expect_response(lambda response: response.url.endswith("/search/demand")):
+        box.press_sequentially("quokka permit", delay=40)
+    assert len(posts) == 2 and "q=quokka%20permit" in posts[1]
+    assert _demand_rows(live_server.database_url)[len(before):] == [("zanzibar ferry", 0), ("quokka permit", 0)]
+    assert not [m for m in page.console_messages if m.type == "error"]
