@@ -51,8 +51,7 @@ lint: install
 test: install
 	scripts/ensure-test-system
 	scripts/ensure-lrs
-	$(BIN)/python -m pytest -q
-	MARKETPLACE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
+	BIN=$(BIN) scripts/run-tests
 
 test-sqlite: install
 	$(BIN)/python -m pytest -q
