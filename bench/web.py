@@ -79,7 +79,8 @@ def free_port() -> int:
 def gunicorn(app: str, home: Path, log: str):
     """Run gunicorn with the bench's worker count; yield (base URL, master pid)."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+    # The production settings (gthread workers, see marketplace/gunicorn_conf.py) with the bench's worker count.
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:marketplace.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
                "--workers", str(WORKERS), app]
     with open(home / log, "ab") as out:
         process = subprocess.Popen(command, env=environment(home), cwd=ROOT, stdout=out, stderr=out)
