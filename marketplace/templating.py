@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_login import current_user
 
 from marketplace.policy import can
@@ -45,9 +45,14 @@ def _may(action: str, target: Any = None) -> bool:
 
 
 def _unread_notifications() -> int:
+    """The signed-in user's unread count, asked once per request (the menu and the header both show it)."""
     from marketplace.notifications.services import unread_count
 
-    return unread_count(current_user.id) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user.id)
+    return g.unread_notifications
 
 
 def init_app(app: Flask) -> None:

@@ -190,8 +190,9 @@ class ItemImage(db.Model):
     caption: Mapped[str] = mapped_column(String(300), default="")  # also the image's text alternative
 
     item: Mapped[Item] = relationship(back_populates="images")
-    media: Mapped[MediaFile] = relationship(foreign_keys=[media_id])
-    thumbnail: Mapped[MediaFile | None] = relationship(foreign_keys=[thumbnail_id])
+    # Joined: an image is always shown with its file and thumbnail, so a sequence loads in one query.
+    media: Mapped[MediaFile] = relationship(foreign_keys=[media_id], lazy="joined")
+    thumbnail: Mapped[MediaFile | None] = relationship(foreign_keys=[thumbnail_id], lazy="joined")
 
 
 class ChecklistStep(db.Model):

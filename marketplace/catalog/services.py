@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, delete, func, or_, select, union_all, update
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy import Select, case, delete, func, or_, select, union_all, update
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.models import (
@@ -18,7 +18,6 @@ from marketplace.catalog.models import (
     ChecklistTick,
     HelpfulVote,
     Item,
-    ItemImage,
     Moment,
     Skill,
     item_kpis,
@@ -257,10 +256,14 @@ def facet_options() -> dict[str, list]:
 
 
 def item_by_slug(slug: str) -> Item | None:
-    """Load one item with its relations."""
+    """Load one item with what its page shows of it in few statements.
+
+    The single-row relations come in the item's own query; KPIs and skills in one more each;
+    steps and images only when the page of that type touches them.
+    """
     query = select(Item).where(Item.slug == slug).options(
-        selectinload(Item.kpis), selectinload(Item.skills), selectinload(Item.steps),
-        selectinload(Item.images).selectinload(ItemImage.media), selectinload(Item.images).selectinload(ItemImage.thumbnail),
+        joinedload(Item.moment), joinedload(Item.department), joinedload(Item.owner), joinedload(Item.media),
+        joinedload(Item.poster), selectinload(Item.kpis), selectinload(Item.skills),
     )
     return db.session.scalar(query)
 
@@ -359,18 +362,12 @@ class Helpfulness:
 
 def helpfulness(item: Item, user: User | None = None) -> Helpfulness:
     """Counts of helpful votes for an item, and the user's own answer."""
-    yes, total = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((HelpfulVote.helpful.is_(True), 1), else_=0)), 0),
-            func.count(HelpfulVote.id),
-        ).where(HelpfulVote.item_id == item.id)
+    as_number = case((HelpfulVote.helpful.is_(True), 1), else_=0)
+    own = func.max(case((HelpfulVote.user_id == user.id, as_number), else_=None)) if user is not None else None
+    yes, total, mine = db.session.execute(  # one statement: the counts and the user's own vote
+        select(func.coalesce(func.sum(as_number), 0), func.count(HelpfulVote.id), own).where(HelpfulVote.item_id == item.id)
     ).one()
-    mine = None
-    if user is not None:
-        mine = db.session.scalar(
-            select(HelpfulVote.helpful).where(and_(HelpfulVote.item_id == item.id, HelpfulVote.user_id == user.id))
-        )
-    return Helpfulness(int(yes), int(total), mine)
+    return Helpfulness(int(yes), int(total), None if mine is None else bool(mine))
 
 
 def items_for_kpi(kpi: KPI, page: int, per_page: int) -> Pagination:

@@ -51,7 +51,7 @@ def _item_context(item) -> dict:
 
     return item_page_context(item) | {
         "item": item,
-        "ticked": services.ticked_step_ids(current_user, item),
+        "ticked": services.ticked_step_ids(current_user, item) if item.type == "checklist" else set(),
         "helpful": services.helpfulness(item, current_user),
         "tick_form": TickForm(),
         "helpful_form": HelpfulForm(),
