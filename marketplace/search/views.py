@@ -41,7 +41,8 @@ def search() -> Response:
     results = services.search(query, current_user, labels, thread_limit=thread_limit)
     token = secrets.token_hex(8)  # names this results page (not the person) so an opened result can be credited
     if not wants_fragment() and results.searched:  # a direct visit is a settled search
-        demand.record_if_unmet(query.text, query.filters, results.total, not results.unavailable, services.LOW_RESULTS, token)
+        demand.record_if_unmet(query.text, query.filters, results.total, not results.unavailable, services.LOW_RESULTS, token,
+                               current_user.department_id)
     skills = people.skills_matching(query.text) if tab == "people" else []
     response = render(
         "search/page.html", "search/_results.html",
@@ -68,7 +69,7 @@ def log_demand() -> Response:
     query, _ = parse_request(request.form, labels)
     results = services.search(query, current_user, labels)
     if not results.unavailable:  # every settled search: unmet unless a result is opened within minutes
-        demand.record(query.text, query.filters, results.total, token=request.form.get("sid"))
+        demand.record(query.text, query.filters, results.total, token=request.form.get("sid"), department_id=current_user.department_id)
     return Response(status=204)
 
 
@@ -80,7 +81,7 @@ def result_opened() -> Response:
     form = DemandForm()
     if form.validate():
         query, _ = parse_request(request.form, services.facet_labels())
-        demand.opened(request.form.get("sid") or "", query.text, query.filters)
+        demand.opened(request.form.get("sid") or "", query.text, query.filters, current_user.department_id)
     return Response(status=204)
 
 
@@ -93,7 +94,7 @@ def request_content() -> Response:
     if not form.validate():
         abort(400)
     query, _ = parse_request(request.form, services.facet_labels())
-    demand.record(query.text, query.filters, 0, explicit=True)
+    demand.record(query.text, query.filters, 0, explicit=True, department_id=current_user.department_id)
     flash("Thanks: L&D curators will see that people need this.", "success")
     return see_other(url_for("search.search", q=query.text, **query.filters))
 
