@@ -30,7 +30,21 @@ class Client(FlaskClient):
         # buffered: the body is read and the response closed, so served files never leak a handle.
         kwargs.setdefault("buffered", True)
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            try:
+                return super().open(*args, **kwargs)
+            finally:
+                self._close_bodies()
+
+    def _request_from_builder_args(self, args, kwargs):
+        # Werkzeug's test builder spools a body over 500 KB (an upload) to an anonymous temp file and never
+        # closes it; an app that refuses the body unread (past MAX_CONTENT_LENGTH) leaves it to the collector.
+        request = super()._request_from_builder_args(args, kwargs)
+        self.__dict__.setdefault("_bodies", []).append(request.environ["wsgi.input"])
+        return request
+
+    def _close_bodies(self) -> None:
+        for body in self.__dict__.pop("_bodies", []):
+            body.close()
 
     def csrf_token(self) -> str:
         for path in ("/kpis", "/login"):

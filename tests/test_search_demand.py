@@ -96,6 +96,26 @@ def test_curator_turns_entry_into_request_for_champions_and_resolves_it(as_role,
     assert "Resolved" in curator.get("/curate/demand").get_data(as_text=True)
 
 
+def test_a_logged_search_keeps_the_searchers_department_only(as_role, indexed):
+    as_role("employee").send("/search/demand", {"q": "visa letter", "sid": "employee-page"}, htmx=True)
+    as_role("leader").send("/search/request", {"q": "Visa letter"})
+    users = indexed.users
+    assert [(r.query, r.department_id) for r in rows()] == [
+        ("visa letter", users["employee"].department_id), ("visa letter", users["leader"].department_id)]
+
+
+def test_request_form_defaults_to_the_department_most_searches_came_from(as_role, indexed):
+    sales, support = indexed.sales.id, indexed.support.id
+    for department in (sales, support, support, None):
+        demand.record("visa letter", {}, 0, department_id=department)
+    demand.record("tax return", {}, 0, department_id=sales)
+    assert {e.query: e.department_id for e in demand.report()} == {"visa letter": support, "tax return": sales}
+    page = as_role("curator").get("/curate/demand").get_data(as_text=True)
+    visa, tax = page[page.index("visa letter"):page.index("tax return")], page[page.index("tax return"):]
+    assert f'value="{support}" selected' in visa and f'value="{sales}" selected' not in visa
+    assert f'value="{sales}" selected' in tax
+
+
 def test_invalid_request_form_rerenders_with_422(as_role, indexed):
     response = as_role("curator").send("/curate/demand/requests", {"query": "", "department_id": "999"})
     assert response.status_code == 422

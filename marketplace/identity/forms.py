@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from marketplace.choices import options
 from marketplace.identity.models import MappedRole
 
 
@@ -15,5 +16,5 @@ class TokenForm(FlaskForm):
 
 class MappingForm(FlaskForm):
     group_name = StringField("Identity-provider group", validators=[DataRequired(), Length(max=255)])
-    role = SelectField("Grants", choices=[(r.value, r.value.capitalize()) for r in MappedRole])
+    role = SelectField("Grants", choices=options((r.value, r.value.capitalize()) for r in MappedRole))
     department_id = SelectField("Department (champions)", coerce=int, validators=[Optional()])

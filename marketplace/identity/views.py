@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, url_for
 from flask_login import current_user, login_required
 
 from marketplace.accounts.services import departments
+from marketplace.choices import options
 from marketplace.extensions import db
 from marketplace.htmx import render, see_other
 from marketplace.identity import services
@@ -18,7 +19,7 @@ bp = Blueprint("identity", __name__, url_prefix="/admin/provisioning")
 
 def _mapping_form() -> MappingForm:
     form = MappingForm(prefix="mapping")
-    form.department_id.choices = [(0, "—")] + [(d.id, d.name) for d in departments()]
+    form.department_id.choices = options([(0, "—")] + [(d.id, d.name) for d in departments()])
     return form
 
 

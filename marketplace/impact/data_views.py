@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from marketplace.catalog.models import KPI
 from marketplace.catalog.services import item_by_slug, kpi_by_slug
+from marketplace.choices import options
 from marketplace.events.models import Verb
 from marketplace.extensions import csrf, db
 from marketplace.htmx import render, see_other
@@ -83,7 +84,7 @@ def api_tokens() -> Response:
     """Admins create (shown once), list and revoke bearer tokens for BI tools."""
     require("manage_api_tokens")
     form = TokenForm()
-    form.kpi_ids.choices = _kpi_choices()
+    form.kpi_ids.choices = options(_kpi_choices())
     secret = None
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -91,7 +92,7 @@ def api_tokens() -> Response:
         chosen = list(db.session.scalars(select(KPI).where(KPI.id.in_(form.kpi_ids.data))))
         _token, secret = tokens.create(form.name.data, chosen, current_user.id)
         form = TokenForm(formdata=None)
-        form.kpi_ids.choices = _kpi_choices()
+        form.kpi_ids.choices = options(_kpi_choices())
     response = render("impact/tokens.html", form=form, tokens=tokens.all_tokens(), secret=secret, revoke=ConfirmForm())
     response.headers["Cache-Control"] = "no-store"  # the secret is on this page once
     return response
@@ -175,7 +176,7 @@ def proficiency() -> Response:
     """Cost of delayed proficiency: list the cases and add one."""
     require("manage_proficiency")
     form = ProficiencyForm()
-    form.kpi_id.choices = [(0, "None")] + _kpi_choices()
+    form.kpi_id.choices = options([(0, "None")] + _kpi_choices())
     if request.method == "POST":
         if not form.validate_on_submit():
             return render("impact/proficiency.html", status=422, form=form, cases=_cases())
@@ -202,7 +203,7 @@ def outcome(experiment_id: int) -> Response:
     require("record_outcome", experiment)
     existing = db.session.get(ExperimentOutcome, experiment.id)
     form = OutcomeForm(obj=existing)
-    form.kpi_id.choices = [(0, "None")] + _kpi_choices()
+    form.kpi_id.choices = options([(0, "None")] + _kpi_choices())
     if request.method == "GET" and existing is None and experiment.space.kpi_id:
         form.kpi_id.data = experiment.space.kpi_id
     if request.method == "POST":

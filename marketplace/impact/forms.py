@@ -16,6 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.choices import options
+
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
@@ -42,6 +44,6 @@ class ProficiencyForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    status = RadioField("Outcome", choices=[("kept", "Kept"), ("dropped", "Dropped")], validators=[InputRequired("Choose kept or dropped.")])
+    status = RadioField("Outcome", choices=options([("kept", "Kept"), ("dropped", "Dropped")]), validators=[InputRequired("Choose kept or dropped.")])
     learned = TextAreaField("What we learned", validators=[DataRequired(), Length(max=4000)])
     kpi_id = SelectField("KPI it aimed at (optional)", coerce=int, validators=[Optional()])

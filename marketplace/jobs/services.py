@@ -38,6 +38,10 @@ class GiveUp(Exception):
     """Raise from a job body when trying again cannot help (a refused file): the run fails now."""
 
 
+class NotFailed(Exception):
+    """Only a run that used every attempt can be retried (a pending or running one would run twice)."""
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: 10 s, 40 s, 160 s ... at most an hour."""
     return timedelta(seconds=min(10 * 4 ** max(attempts - 1, 0), 3600))
@@ -65,7 +69,9 @@ def failed_runs(limit: int = 100) -> list[JobRun]:
 
 
 def retry_run(run: JobRun) -> None:
-    """Give a failed run a fresh set of attempts (an admin's "retry")."""
+    """Give a failed run a fresh set of attempts (an admin's "retry"); NotFailed for any other run."""
+    if run.state != JobState.FAILED:
+        raise NotFailed(f"Run {run.id} is {run.state.value}, not failed; nothing to retry.")
     run.state, run.attempts, run.not_before, run.finished_at = JobState.PENDING, 0, utcnow(), None
     install()
     db.session.info.setdefault(PENDING_KEY, set()).add(run.id)

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from marketplace.extensions import db
 from marketplace.htmx import render, see_other
 from marketplace.jobs import services
-from marketplace.jobs.models import JobRun, JobState
+from marketplace.jobs.models import JobRun
 from marketplace.policy import require
 
 bp = Blueprint("jobs_admin", __name__, url_prefix="/admin/jobs")
@@ -35,10 +35,11 @@ def retry(run_id: int) -> Response:
     run = db.session.get(JobRun, run_id) or abort(404)
     if not RetryForm().validate():
         abort(400)
-    if run.state != JobState.FAILED:
-        flash(f"Run {run.id} is {run.state.value}, not failed; nothing to retry.", "warning")
+    try:
+        services.retry_run(run)
+    except services.NotFailed as problem:
+        flash(str(problem), "error")
         return see_other(url_for("jobs_admin.failed"))
-    services.retry_run(run)
     db.session.commit()
     flash(f"Run {run.id} ({run.name}) is queued again.", "success")
     return see_other(url_for("jobs_admin.failed"))

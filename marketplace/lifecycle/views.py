@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, request, url_f
 from flask_login import current_user, login_required
 
 from marketplace.catalog import services as catalog
+from marketplace.choices import options
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.lifecycle import cli, revisions, services, similar
 from marketplace.lifecycle.forms import ConfirmForm, RetireForm, TransferForm
@@ -60,7 +61,7 @@ def retire(slug: str) -> Response:
     """Retire an item with a reason and, optionally, a replacement."""
     item = _item(slug, "retire_item")
     form = RetireForm()
-    form.replacement_id.choices = [(0, "No replacement")] + services.replacement_choices(item)
+    form.replacement_id.choices = options([(0, "No replacement")] + services.replacement_choices(item))
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -105,7 +106,7 @@ def transfer(slug: str) -> Response:
     """Hand the item to another owner."""
     item = _item(slug, "transfer_item")
     form = TransferForm()
-    form.owner_id.choices = services.owner_choices()
+    form.owner_id.choices = options(services.owner_choices())
     if not form.validate():
         flash("Choose the new owner from the list.", "error")
         return see_other(url_for("catalog.item", slug=item.slug) + "#manage")

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 from wtforms.validators import DataRequired
 
+from marketplace.choices import options
 from marketplace.privacy.models import Treatment
 
 ANONYMISE = (Treatment.ANONYMISE.value, "Anonymise: keep it, attributed to “a former colleague”")
@@ -14,8 +15,8 @@ WORK = [ANONYMISE, (Treatment.DELETE.value, "Delete unpublished work and its fil
 
 
 class ErasureForm(FlaskForm):
-    posts = RadioField("Threads, posts and answers in spaces", choices=POSTS, default=Treatment.ANONYMISE.value)
-    work = RadioField("Catalog items, submissions and uploaded files", choices=WORK, default=Treatment.ANONYMISE.value)
+    posts = RadioField("Threads, posts and answers in spaces", choices=options(POSTS), default=Treatment.ANONYMISE.value)
+    work = RadioField("Catalog items, submissions and uploaded files", choices=options(WORK), default=Treatment.ANONYMISE.value)
     confirm = BooleanField("I understand that after the cool-off this cannot be undone", validators=[DataRequired("Tick the box to confirm.")])
 
 

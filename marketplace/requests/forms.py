@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marketplace.choices import options
 from marketplace.requests.models import CAUSE_LABELS, SOLUTION_LABELS
 from marketplace.requests.services import LINK_KINDS
 
@@ -22,9 +23,9 @@ class RequestForm(FlaskForm):
     who = StringField("Who does it?", validators=[DataRequired(message="Say who."), Length(max=200)])
     frequency = StringField("How often does it come up?", validators=[Length(max=120)])
     leader_modelling = TextAreaField("How do leaders model the right behaviour today?", validators=[Length(max=2000)])
-    cause = RadioField("What most likely causes the gap?", choices=list(CAUSE_LABELS.items()),
+    cause = RadioField("What most likely causes the gap?", choices=options(CAUSE_LABELS.items()),
                        validators=[InputRequired(message="Choose the likely cause.")])
-    solution = RadioField("What would help, in the flow of work?", choices=list(SOLUTION_LABELS.items()),
+    solution = RadioField("What would help, in the flow of work?", choices=options(SOLUTION_LABELS.items()),
                           validators=[InputRequired(message="Choose a proposed solution.")])
 
 
@@ -42,7 +43,7 @@ class MergeForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    kind = SelectField("What was delivered", choices=list(LINK_KINDS.items()), validators=[InputRequired()])
+    kind = SelectField("What was delivered", choices=options(LINK_KINDS.items()), validators=[InputRequired()])
     reference = StringField("Its address or slug (e.g. /items/how-to-…)", validators=[DataRequired(message="Paste the address."), Length(max=300)])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.choices import options
 from marketplace.htmx import render, see_other
 from marketplace.lifecycle import similar
 from marketplace.policy import can, require
@@ -46,10 +47,10 @@ def board() -> Response:
 
 def _intake_form(**kwargs) -> RequestForm:
     form = RequestForm(**kwargs)
-    for name, options in services.choices().items():
-        getattr(form, name).choices = options
-    if not services.may_file_for_any_team(current_user):  # employees file for their own team
-        form.department_id.choices = [(v, t) for v, t in form.department_id.choices if v == current_user.department_id]
+    for name, pairs in services.choices().items():
+        if name == "department_id" and not services.may_file_for_any_team(current_user):  # employees file for their own team
+            pairs = [(v, t) for v, t in pairs if v == current_user.department_id]
+        getattr(form, name).choices = options(pairs)
     return form
 
 
@@ -96,8 +97,8 @@ def _forms(found, **overrides) -> dict:
              "merge_form": MergeForm(formdata=None), "link_form": LinkForm(formdata=None), "step_form": StepForm()}
     forms.update(overrides)
     if can(current_user, "triage_request", found):
-        forms["accept_form"].owner_id.choices = services.owner_choices()
-        forms["merge_form"].into_id.choices = services.merge_choices(found)
+        forms["accept_form"].owner_id.choices = options(services.owner_choices())
+        forms["merge_form"].into_id.choices = options(services.merge_choices(found))
     return forms
 
 
@@ -117,9 +118,9 @@ def _step(request_id: int, action: str, form_name: str, form_class, run) -> Resp
     found = _request(request_id, action)
     form = form_class()
     if form_name == "accept_form":
-        form.owner_id.choices = services.owner_choices()
+        form.owner_id.choices = options(services.owner_choices())
     if form_name == "merge_form":
-        form.into_id.choices = services.merge_choices(found)
+        form.into_id.choices = options(services.merge_choices(found))
     if form.validate():
         try:
             run(found, form)

@@ -62,15 +62,17 @@ def group_key(text: str) -> str:
     return " ".join(sorted(words))[:200]
 
 
-def record(text: str, filters: dict[str, str], results: int, explicit: bool = False, token: str | None = None) -> bool:
-    """Log a settled search (once per results page token); nothing about who searched is kept."""
+def record(text: str, filters: dict[str, str], results: int, explicit: bool = False, token: str | None = None,
+           department_id: int | None = None) -> bool:
+    """Log a settled search (once per results page token); of who searched only their department is kept."""
     query = normalise(text)
     if not query:
         return False
     token = (token or "")[:32] or None
     row = db.session.scalar(select(SearchDemand).where(SearchDemand.token == token)) if token and not explicit else None
     if row is None:
-        row = SearchDemand(query=query, filters=canonical_filters(filters), token=token, group_key=group_key(text))
+        row = SearchDemand(query=query, filters=canonical_filters(filters), token=token, group_key=group_key(text),
+                           department_id=department_id)
         db.session.add(row)
     row.results, row.explicit = results, explicit or row.explicit
     db.session.commit()
@@ -86,7 +88,8 @@ def worth_logging(request: SearchRequest, results: SearchResults, tab: str) -> b
     return tab == "items" and request.limit == PAGE and bool(normalise(request.text)) and not results.unavailable
 
 
-def record_settled(text: str, filters: dict[str, str], total: int, available: bool, token: str | None = None) -> bool:
+def record_settled(text: str, filters: dict[str, str], total: int, available: bool, token: str | None = None,
+                   department_id: int | None = None) -> bool:
     """The demand rule for a settled search: logged once per results page; an outage is not demand.
 
     Every settled search is kept; the report counts it unmet only if it found nothing, was asked
@@ -94,10 +97,10 @@ def record_settled(text: str, filters: dict[str, str], total: int, available: bo
     """
     if not available:
         return False
-    return record(text, filters, total, token=token)
+    return record(text, filters, total, token=token, department_id=department_id)
 
 
-def opened(token: str, text: str, filters: dict[str, str]) -> bool:
+def opened(token: str, text: str, filters: dict[str, str], department_id: int | None = None) -> bool:
     """Someone opened a result of the search shown under `token`: it was not unmet."""
     token = (token or "")[:32]
     if not token:
@@ -106,7 +109,8 @@ def opened(token: str, text: str, filters: dict[str, str]) -> bool:
     if row is None:  # opened before the settled search was logged
         if not normalise(text):
             return False
-        row = SearchDemand(query=normalise(text), filters=canonical_filters(filters), token=token, results=1, group_key=group_key(text))
+        row = SearchDemand(query=normalise(text), filters=canonical_filters(filters), token=token, results=1, group_key=group_key(text),
+                           department_id=department_id)
         db.session.add(row)
     row.opened_at = row.opened_at or utcnow()
     db.session.commit()
@@ -131,6 +135,7 @@ class DemandEntry:
     request: ContentRequest | None
     weekly: list[int] = field(default_factory=list)  # unmet searches per week, this week first
     variants: int = 1  # how many different wordings were grouped
+    department_id: int | None = None  # the department most of these searches came from
 
     @property
     def trend(self) -> int:
@@ -167,15 +172,31 @@ def report(limit: int = 100) -> list[DemandEntry]:
         .limit(limit)
     ).all()
     requests = {(r.query, r.filters): r for r in db.session.scalars(select(ContentRequest).order_by(ContentRequest.id))}
+    departments = _searchers_departments(key, since[90], now)
     entries = [
         DemandEntry(row.query, row.filters, {d: int(getattr(row, f"d{d}") or 0) for d in WINDOWS},
                     int(row.requested or 0), int(row.results or 0), requests.get((row.query, row.filters)),
-                    [int(getattr(row, f"w{w}") or 0) for w in range(WEEKS)], int(row.variants or 1))
+                    [int(getattr(row, f"w{w}") or 0) for w in range(WEEKS)], int(row.variants or 1),
+                    departments.get((row.key, row.filters)))
         for row in rows
     ]
     # Open entries first: resolved ones are history, kept visible so repeats are noticed.
     entries.sort(key=lambda e: e.request is not None and not e.request.is_open)
     return entries
+
+
+def _searchers_departments(key, since, now) -> dict[tuple[str, str], int]:  # noqa: ANN001 - SQL expressions
+    """For each (group key, filters): the department most of its unmet searches came from (ties: the lowest id)."""
+    rows = db.session.execute(
+        select(key.label("key"), SearchDemand.filters, SearchDemand.department_id, func.count().label("n"))
+        .where(SearchDemand.searched_at >= since, unmet_clause(now), SearchDemand.department_id.is_not(None))
+        .group_by(key, SearchDemand.filters, SearchDemand.department_id)
+        .order_by(func.count().desc(), SearchDemand.department_id)
+    ).all()
+    top: dict[tuple[str, str], int] = {}
+    for row in rows:  # most searches first, so the first row of a group is its answer
+        top.setdefault((row.key, row.filters), row.department_id)
+    return top
 
 
 def create_request(query: str, filters: str, department: Department, note: str, curator: User) -> ContentRequest:

@@ -29,6 +29,8 @@ class SearchDemand(db.Model):
     group_key: Mapped[str] = mapped_column(String(200), default="", index=True)
     token: Mapped[str | None] = mapped_column(String(32), index=True)  # the results page's random id, not the person's
     opened_at: Mapped[datetime | None] = mapped_column()  # someone opened a result of this search
+    # The searcher's department (never the person): where a request for this content most likely belongs.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
 
 
 class ContentRequest(db.Model):

@@ -68,7 +68,8 @@ def log_demand() -> Response:
     labels = services.facet_labels()
     query, _ = parse_request(request.form, labels)
     results = services.search(query, current_user, labels)
-    demand.record_settled(query.text, query.filters, results.total, not results.unavailable, token=request.form.get("sid"))
+    demand.record_settled(query.text, query.filters, results.total, not results.unavailable, token=request.form.get("sid"),
+                          department_id=current_user.department_id)
     return Response(status=204)
 
 
@@ -80,7 +81,7 @@ def result_opened() -> Response:
     form = DemandForm()
     if form.validate():
         query, _ = parse_request(request.form, services.facet_labels())
-        demand.opened(request.form.get("sid") or "", query.text, query.filters)
+        demand.opened(request.form.get("sid") or "", query.text, query.filters, current_user.department_id)
     return Response(status=204)
 
 
@@ -93,7 +94,7 @@ def request_content() -> Response:
     if not form.validate():
         abort(400)
     query, _ = parse_request(request.form, services.facet_labels())
-    demand.record(query.text, query.filters, 0, explicit=True)
+    demand.record(query.text, query.filters, 0, explicit=True, department_id=current_user.department_id)
     flash("Thanks: L&D curators will see that people need this.", "success")
     return see_other(url_for("search.search", q=query.text, **query.filters))
 

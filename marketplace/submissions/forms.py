@@ -34,8 +34,8 @@ class SubmissionForm(FlaskForm):
     transcript = TextAreaField("Transcript or captions (optional)", validators=[Length(max=20_000)])
     body = TextAreaField("Job aid (Markdown)", validators=[Length(max=50_000)])
     steps = TextAreaField("Checklist steps, one per line", validators=[Length(max=20_000)])
-    ai_use = RadioField("Did AI generate this, or substantially help write it?", choices=[
-        ("none", "No"), ("assisted", "Yes, AI substantially assisted"), ("generated", "Yes, AI generated it")],
+    ai_use = RadioField("Did AI generate this, or substantially help write it?", choices=options([
+        ("none", "No"), ("assisted", "Yes, AI substantially assisted"), ("generated", "Yes, AI generated it")]),
         default="none", validate_choice=False, validators=[Optional()])  # not answered: "No"; the service clamps
     save_draft = SubmitField("Save draft")
     submit_review = SubmitField("Submit for review")
