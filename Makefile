@@ -57,7 +57,7 @@ test-sqlite: install
 	$(BIN)/python -m pytest -q
 
 test-postgres: install
-	MARKETPLACE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
+	MARKETPLACE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser and not access_matrix"
 
 bench: install
 	$(BIN)/python -m bench

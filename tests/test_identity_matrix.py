@@ -17,6 +17,10 @@ from tests.test_route_matrix import (
     signed_in,
 )
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 ADMIN_ONLY = signed_in(employee=403, champion=403, curator=403, leader=403)
 
 IDENTITY_ROUTES: dict[str, Route] = {

@@ -19,6 +19,10 @@ from tests.test_route_matrix import (
     staff_only,
 )
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 LEADERS_TOO = signed_in(employee=403, champion=403)
 ONLY_EMPLOYEE = signed_in(champion=404, curator=404, leader=404, admin=404)
 

@@ -15,6 +15,10 @@ from tests.test_route_matrix import (
     signed_in,
 )
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 admin_only = signed_in(employee=403, champion=403, curator=403, leader=403)
 # Inbound chat endpoints answer to signatures, not sessions: unsigned requests are refused alike for everyone.
 unsigned = {role: 404 for role in ROLES}

@@ -14,6 +14,10 @@ from tests.test_route_matrix import (
     staff_only,
 )
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 STEWARDS = {"employee": 403, "leader": 403}  # the job aid belongs to the Sales champion
 HIDDEN_REQUEST = {"employee": 404, "champion": 404}  # the new request is the leader's, for Support
 

@@ -22,6 +22,10 @@ from tests import submission_helpers as h
 from tests.post_bypass_features import extend_world, feature_cases
 from tests.spaces_fixtures import build_world
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 
 @dataclass
 class Case:

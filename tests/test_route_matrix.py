@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 ROLES = ("anonymous", "employee", "champion", "curator", "leader", "admin")
 OK, LOGIN = "ok", "login"
 

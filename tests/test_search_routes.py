@@ -14,6 +14,10 @@ from tests.test_route_matrix import (
     staff_only,
 )
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 SEARCH_ROUTES: dict[str, Route] = {
     "search.search": Route(lambda b: "/search?q=expense&moment=solve", signed_in()),
     "search.log_demand": Route(lambda b: "/search/demand", signed_in(), method="POST", data=lambda b: {"q": "zebra"}),

@@ -19,6 +19,10 @@ from tests.test_route_matrix import (
     staff_only,
 )
 
+# Access rules and service rules answer the same on both databases: this runs on SQLite only
+# (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
+pytestmark = pytest.mark.access_matrix
+
 HIDDEN_FROM_OUTSIDERS = {"leader": 404}  # the leader is neither submitter, Sales champion nor staff
 
 SUBMISSION_ROUTES: dict[str, Route] = {
