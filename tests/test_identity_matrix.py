@@ -12,8 +12,7 @@ from tests.test_route_matrix import (
     ROLES,
     Route,
     _cases,
-    _outcome,
-    _request,
+    _check,
     signed_in,
 )
 
@@ -71,11 +70,9 @@ def with_provisioning(base):
     return base
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(IDENTITY_ROUTES)))
-def test_provisioning_admin_access(as_role, with_provisioning, endpoint, role, mode):
-    route = IDENTITY_ROUTES[endpoint]
-    response, _ = _request(as_role, with_provisioning, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(IDENTITY_ROUTES)))
+def test_provisioning_admin_access(as_role, with_provisioning, endpoint, roles):
+    _check(as_role, with_provisioning, IDENTITY_ROUTES[endpoint], roles)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -13,8 +13,8 @@ from tests.test_route_matrix import (
     ROLES,
     Route,
     _cases,
+    _check,
     _outcome,
-    _request,
     signed_in,
     staff_only,
 )
@@ -58,11 +58,9 @@ def impact(app, base):
     return build(base)
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(IMPACT_ROUTES)))
-def test_impact_route_access(as_role, impact, endpoint, role, mode):
-    route = IMPACT_ROUTES[endpoint]
-    response, _ = _request(as_role, impact, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(IMPACT_ROUTES)))
+def test_impact_route_access(as_role, impact, endpoint, roles):
+    _check(as_role, impact, IMPACT_ROUTES[endpoint], roles)
 
 
 def test_anonymous_is_sent_to_sign_in(as_role, impact):

@@ -10,8 +10,7 @@ from tests.test_route_matrix import (
     ROLES,
     Route,
     _cases,
-    _outcome,
-    _request,
+    _check,
     signed_in,
 )
 
@@ -40,8 +39,6 @@ INTEGRATION_ROUTES: dict[str, Route] = {
 EXTRA_ROUTES.update(INTEGRATION_ROUTES)
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(INTEGRATION_ROUTES)))
-def test_integration_route_access(as_role, base, endpoint, role, mode):
-    route = INTEGRATION_ROUTES[endpoint]
-    response, _ = _request(as_role, base, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(INTEGRATION_ROUTES)))
+def test_integration_route_access(as_role, base, endpoint, roles):
+    _check(as_role, base, INTEGRATION_ROUTES[endpoint], roles)

@@ -8,8 +8,7 @@ from tests.test_route_matrix import (
     EXTRA_ROUTES,
     Route,
     _cases,
-    _outcome,
-    _request,
+    _check,
     signed_in,
     staff_only,
 )
@@ -62,15 +61,11 @@ HIDDEN: dict[str, Route] = {
 }
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(LIFECYCLE_ROUTES)))
-def test_lifecycle_route_access(as_role, lifecycle_base, endpoint, role, mode):
-    route = LIFECYCLE_ROUTES[endpoint]
-    response, _ = _request(as_role, lifecycle_base, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(LIFECYCLE_ROUTES)))
+def test_lifecycle_route_access(as_role, lifecycle_base, endpoint, roles):
+    _check(as_role, lifecycle_base, LIFECYCLE_ROUTES[endpoint], roles)
 
 
-@pytest.mark.parametrize(("thing", "role", "mode"), list(_cases(HIDDEN)))
-def test_lifecycle_hidden_things_are_404(as_role, lifecycle_base, thing, role, mode):
-    route = HIDDEN[thing]
-    response, _ = _request(as_role, lifecycle_base, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("thing", "roles"), list(_cases(HIDDEN)))
+def test_lifecycle_hidden_things_are_404(as_role, lifecycle_base, thing, roles):
+    _check(as_role, lifecycle_base, HIDDEN[thing], roles)

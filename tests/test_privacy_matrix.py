@@ -6,7 +6,13 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.privacy import services
-from tests.test_route_matrix import EXTRA_ROUTES, Route, _cases, _outcome, _request, signed_in
+from tests.test_route_matrix import (
+    EXTRA_ROUTES,
+    Route,
+    _cases,
+    _check,
+    signed_in,
+)
 
 # Access rules and service rules answer the same on both databases: this runs on SQLite only
 # (`make test` runs the PostgreSQL suite with -m "not browser and not access_matrix").
@@ -43,8 +49,6 @@ def with_requests(base):
     return base
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(PRIVACY_ROUTES)))
-def test_privacy_route_access(as_role, with_requests, endpoint, role, mode):
-    route = PRIVACY_ROUTES[endpoint]
-    response, _ = _request(as_role, with_requests, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(PRIVACY_ROUTES)))
+def test_privacy_route_access(as_role, with_requests, endpoint, roles):
+    _check(as_role, with_requests, PRIVACY_ROUTES[endpoint], roles)

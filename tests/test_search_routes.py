@@ -8,8 +8,7 @@ from tests.test_route_matrix import (
     EXTRA_ROUTES,
     Route,
     _cases,
-    _outcome,
-    _request,
+    _check,
     signed_in,
     staff_only,
 )
@@ -44,8 +43,6 @@ for _missing in ("search.edit_vocabulary", "search.delete_vocabulary"):
 EXTRA_ROUTES.update(SEARCH_ROUTES)
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(SEARCH_ROUTES)))
-def test_search_route_access(as_role, indexed, endpoint, role, mode):
-    route = SEARCH_ROUTES[endpoint]
-    response, _ = _request(as_role, indexed, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(SEARCH_ROUTES)))
+def test_search_route_access(as_role, indexed, endpoint, roles):
+    _check(as_role, indexed, SEARCH_ROUTES[endpoint], roles)

@@ -13,8 +13,7 @@ from tests.test_route_matrix import (
     EXTRA_ROUTES,
     Route,
     _cases,
-    _outcome,
-    _request,
+    _check,
     signed_in,
     staff_only,
 )
@@ -70,8 +69,6 @@ def with_submissions(base, tmp_path):
     return base
 
 
-@pytest.mark.parametrize(("endpoint", "role", "mode"), list(_cases(SUBMISSION_ROUTES)))
-def test_submission_route_access(as_role, with_submissions, endpoint, role, mode):
-    route = SUBMISSION_ROUTES[endpoint]
-    response, _ = _request(as_role, with_submissions, route, role, mode)
-    assert _outcome(response, role) == route.expect[role]
+@pytest.mark.parametrize(("endpoint", "roles"), list(_cases(SUBMISSION_ROUTES)))
+def test_submission_route_access(as_role, with_submissions, endpoint, roles):
+    _check(as_role, with_submissions, SUBMISSION_ROUTES[endpoint], roles)
