@@ -39,11 +39,11 @@ LOCK = "write.lock"
 JOURNAL = "journal"
 LOCK_TIMEOUT = 60.0
 BITSET_CACHE = 4096
-# From this many documents in one write, the bulk writer adds them as one new segment: Whoosh's
+# From this many documents in one write, the bulk writer adds them as new segments: Whoosh's
 # writer sorts every posting through a pool and re-opens a searcher per update (10,000 missed
 # changes took minutes); below it, Whoosh's writer keeps small segments merged.
 BULK_WRITE_AT = 200
-WRITE_PROCS = 4  # at most this many processes write one large batch
+WRITE_PROCS = 4  # at most this many processes write one large batch (see bulk.PARALLEL_ADD_AT)
 
 
 class IndexUnavailable(BackendUnavailable):
