@@ -31,6 +31,7 @@ def _app(home: Path):
         "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "bench-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{home / 'bench.db'}", "SEARCH_INDEX_DIR": str(home / "index"),
         "UPLOAD_DIR": str(home / "uploads"), "INSTANCE_DIR": str(home), "SEED_DEMO": False,
+        "SEARCH_RESULT_CACHE": 0,  # time the ranking of every keystroke, not answers remembered from an earlier one
     })
     with app.app_context():
         migrate.upgrade()

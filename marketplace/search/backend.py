@@ -5,8 +5,9 @@ query understanding and the vocabulary) live in `services.py` and `query.py` abo
 interface. A backend stores documents (dicts made by `documents.py`, keyed by item id or
 "thread:<id>") and answers queries made of concepts (see `query.Concept`).
 
-To add an engine: implement `SearchBackend`, register it in `BACKENDS` below, and set
-SEARCH_BACKEND in the config. Whoosh (`whoosh_backend.py`) is the default and the only
+To add an engine: implement `SearchBackend` (constructed as `Engine(root, result_cache=n)`),
+register it in `BACKENDS` below, and set SEARCH_BACKEND in the config. `ResultCache` lets an
+engine remember answers per index generation (SEARCH_RESULT_CACHE answers; 0 turns it off). Whoosh (`whoosh_backend.py`) is the default and the only
 module that imports Whoosh, together with `index.py`, `bulk.py` and `schema.py`.
 
 Contract, by method:
@@ -29,6 +30,9 @@ Contract, by method:
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +105,49 @@ class Drift:
         return not (self.missing or self.extra or self.stale)
 
 
+class ResultCache:
+    """The last answers of one process, each under the index state it was computed from.
+
+    Like Solr's query result cache: an answer is remembered with the generation of the index
+    that produced it (for Whoosh, its segments and their deletions), so a write never serves a
+    stale answer, it only starts a new generation whose answers are computed afresh. Popular
+    searches ("expense claim", the same prefix typed by many) then skip ranking entirely.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._guard = threading.Lock()
+        self._answers: OrderedDict[tuple, BackendResult] = OrderedDict()
+
+    def get(self, generation: tuple, query: BackendQuery) -> BackendResult | None:
+        """A copy of the remembered answer, or None."""
+        if self.size <= 0:
+            return None
+        key = (generation, query_key(query))
+        with self._guard:
+            found = self._answers.get(key)
+            if found is None:
+                return None
+            self._answers.move_to_end(key)
+        return copy.deepcopy(found)  # callers may change what they get
+
+    def put(self, generation: tuple, query: BackendQuery, result: BackendResult) -> None:
+        """Remember an answer; the least recently used goes when full."""
+        if self.size <= 0:
+            return
+        with self._guard:
+            self._answers[(generation, query_key(query))] = copy.deepcopy(result)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
+def query_key(query: BackendQuery) -> tuple:
+    """Everything a query's answer depends on, hashable."""
+    return (tuple(query.concepts), query.kind, tuple(sorted(query.filters.items())),
+            None if query.spaces is None else tuple(sorted(query.spaces)),
+            tuple(sorted((facet, tuple(slugs)) for facet, slugs in query.facets.items())), query.limit, query.most_words)
+
+
 def parse_key(text: str) -> int | str:
     """An index key as stored: item ids come back as ints, other kinds ("thread:7") as text."""
     return int(text) if text.isdigit() else text
@@ -120,11 +167,11 @@ class BackendUnavailable(Exception):
 BACKENDS = {"whoosh": "marketplace.search.whoosh_backend:WhooshBackend"}
 
 
-def make_backend(name: str, root: str) -> SearchBackend:
-    """An instance of the configured engine over the index directory `root`."""
+def make_backend(name: str, root: str, result_cache: int = 512) -> SearchBackend:
+    """An instance of the configured engine over the index directory `root`, remembering `result_cache` answers."""
     import importlib
 
     if name not in BACKENDS:
         raise ValueError(f"unknown SEARCH_BACKEND {name!r}; known: {', '.join(sorted(BACKENDS))}")
     module, _, attribute = BACKENDS[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)(root)
+    return getattr(importlib.import_module(module), attribute)(root, result_cache=result_cache)

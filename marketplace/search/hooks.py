@@ -28,7 +28,8 @@ def backend_for(app: Flask) -> SearchBackend:
     backend = app.extensions.get("search_backend")
     if backend is None:
         name = app.config.get("SEARCH_BACKEND") or "whoosh"
-        backend = app.extensions["search_backend"] = make_backend(name, app.config["SEARCH_INDEX_DIR"])
+        backend = app.extensions["search_backend"] = make_backend(
+            name, app.config["SEARCH_INDEX_DIR"], int(app.config.get("SEARCH_RESULT_CACHE", 512)))
     return backend
 
 

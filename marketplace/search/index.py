@@ -149,6 +149,15 @@ class SearchIndex:
                 held.close()
         self._local.searcher = self._local.index = self._local.name = None
 
+    def generation(self, searcher: Searcher) -> tuple:
+        """What identifies the documents this searcher sees: its segments and their deletions.
+
+        Any write (an added segment, a deletion, a merge, a rebuild) changes it, so anything
+        computed from one searcher can be remembered under it and never go stale.
+        """
+        return tuple((leaf.reader().segment().segment_id(), leaf.reader().segment().deleted_count())
+                     for leaf, _ in searcher.leaf_searchers())
+
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
         """Bitset of live documents holding a term, cached per immutable segment."""
         total = 0

@@ -23,6 +23,7 @@ from marketplace.search.backend import (
     BackendResult,
     Documents,
     Key,
+    ResultCache,
     Source,
     parse_key,
 )
@@ -37,6 +38,8 @@ HEADLINE = frozenset(TIERS[1])
 # Below this many candidates a tier is scored by leading the And with its own documents;
 # above it, Whoosh's block-max collector skips what cannot reach the top instead.
 LEAD_AT_MOST = 150
+# Answers remembered per process, each under the index generation it came from (backend.ResultCache).
+RESULT_CACHE = 512
 
 
 class LazyOr(wq.Or):
@@ -119,8 +122,9 @@ def _fields(concept: Concept, word: str, fields) -> list[tuple[str, str]]:  # no
 class WhooshBackend:
     """The default engine: a local Whoosh index directory per process (see index.py)."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, result_cache: int = RESULT_CACHE) -> None:
         self.index = SearchIndex(root)
+        self.results = ResultCache(result_cache)
 
     # -- writing and operations (delegated to the index directory) ----------------
 
@@ -192,6 +196,15 @@ class WhooshBackend:
     def search(self, query: BackendQuery) -> BackendResult:
         """Keys in rank order, the exact total, facet counts and whether every concept matched."""
         searcher = self.index.searcher()
+        generation = self.index.generation(searcher)
+        remembered = self.results.get(generation, query)
+        if remembered is not None:
+            return remembered
+        result = self._search(searcher, query)
+        self.results.put(generation, query, result)
+        return result
+
+    def _search(self, searcher: Searcher, query: BackendQuery) -> BackendResult:
         scope = self._scope(searcher, query)
         result = BackendResult()
         limit = max(1, query.limit)
