@@ -42,11 +42,26 @@ def url_with(**changes: Any) -> str:
     # string encoded the way url_for does (Werkzeug's safe characters), which costs a fifth as much.
     if "url_with_path" not in g:
         g.url_with_path = url_for(request.endpoint, **(request.view_args or {}))
-    query = urlencode([(key, value) for key, value in args.items() if value is not None], safe=URL_SAFE)
+    query = urlencode([(key, value) for key, value in args.items() if value is not None], safe=URL_SAFE, doseq=True)
     return f"{g.url_with_path}?{query}" if query else g.url_with_path
 
 
 URL_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a query string (werkzeug.urls)
+_PATHS: dict[tuple[str, str], str] = {}
+
+
+def route_link(endpoint: str, **args: Any) -> str:
+    """url_for for a route without path arguments; other arguments become the query string.
+
+    The menu and the facets link the same few routes many times per page: the path is built
+    once per process (and mount point) and the query string encoded as url_for encodes it.
+    """
+    key = (endpoint, request.script_root)
+    path = _PATHS.get(key)
+    if path is None:
+        path = _PATHS[key] = url_for(endpoint)
+    query = urlencode([(name, value) for name, value in args.items() if value is not None], safe=URL_SAFE, doseq=True)
+    return f"{path}?{query}" if query else path
 
 
 def _may(action: str, target: Any = None) -> bool:
@@ -67,7 +82,7 @@ def _unread_notifications() -> int:
 def init_app(app: Flask) -> None:
     """Register globals (can, url_with, htmx config) and the markdown filter."""
     app.jinja_env.globals.update(
-        may=_may, url_with=url_with, htmx_config=HTMX_CONFIG, unread_notifications=_unread_notifications
+        may=_may, url_with=url_with, route_link=route_link, htmx_config=HTMX_CONFIG, unread_notifications=_unread_notifications
     )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True

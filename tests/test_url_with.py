@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from marketplace.templating import url_with
+from marketplace.templating import route_link, url_with
 
 ARGS = [
     {"q": "expense claim", "moment": "apply"},
@@ -32,3 +32,16 @@ def test_removing_an_argument_and_the_page_resets(app):
 def test_a_route_with_arguments_keeps_them(app):
     with app.test_request_context("/kpis/time-to-competence", query_string={"page": "2"}):
         assert url_with(page=1) == url_for("catalog.kpi", slug="time-to-competence", page=1)
+
+
+@pytest.mark.parametrize("args", [*ARGS, {"tab": "people", "limit": 20, "q": None}, {"moment": ["apply", "solve"]}])
+def test_route_link_writes_what_url_for_writes(app, args):
+    with app.test_request_context("/"):
+        assert route_link("search.search", **args) == url_for("search.search", **args)
+        assert route_link("catalog.kpis") == url_for("catalog.kpis")
+
+
+def test_route_link_follows_the_mount_point(app):
+    for root in ("", "/learning", "/other"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            assert route_link("catalog.catalog", q="x") == url_for("catalog.catalog", q="x") == f"{root}/catalog?q=x"

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, event, inspect, or_, select, update
+from sqlalchemy import bindparam, delete, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import RevokeReason, SignInMethod, User, UserSession
@@ -48,6 +48,10 @@ def start(user: User, lifetimes: Lifetimes, method: SignInMethod = SignInMethod.
     return token
 
 
+# Built once: every signed-in request runs it, and constructing it cost more than running it.
+BY_TOKEN = select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
+
+
 def find_valid(token: str | None, user_id: int, seen_at: datetime | None, lifetimes: Lifetimes) -> UserSession | None:
     """The live session for this token and user, or None when revoked, expired or idle too long."""
     if not token or seen_at is None:
@@ -55,7 +59,7 @@ def find_valid(token: str | None, user_id: int, seen_at: datetime | None, lifeti
     now = utcnow()
     if seen_at + lifetimes.idle < now:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    row = db.session.scalar(BY_TOKEN, {"token_hash": hash_token(token)})
     if row is None or row.user_id != user_id or row.revoked_at is not None or row.expires_at <= now:
         return None
     return row

@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Select, case, delete, func, or_, select, union_all, update
+from sqlalchemy import Select, bindparam, case, delete, func, or_, select, union_all, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace.accounts.models import Department, User
+from marketplace.catalog.labels import reference_labels
 from marketplace.catalog.models import (
     ITEM_STATUSES,
     ITEM_TYPES,
@@ -241,18 +242,10 @@ def shelves(limit: int = 6) -> list[tuple[Moment, list[Item]]]:
 
 def facet_options() -> dict[str, list]:
     """The values each catalog filter offers, as (value, label) pairs ready for <option>s."""
-    def pairs(*columns):
-        return [tuple(row) for row in db.session.execute(select(*columns).order_by(columns[1]))]
-
-    return {
-        "moments": [(moment.slug, moment.shelf_title) for moment in moments()],
-        # Plain pairs, not objects: the menus show nothing else, and rows are far cheaper to build and render.
-        "kpis": pairs(KPI.slug, KPI.name),
-        "skills": pairs(Skill.slug, Skill.name),
-        "departments": pairs(Department.slug, Department.name),
-        "types": ITEM_TYPES,
-        "sorts": SORTS,
-    }
+    labels = reference_labels()
+    # Plain pairs, not objects: the menus show nothing else, and rows are far cheaper to build and render.
+    return {"moments": labels["moment"], "kpis": labels["kpi"], "skills": labels["skill"],
+            "departments": labels["department"], "types": ITEM_TYPES, "sorts": SORTS}
 
 
 def item_by_slug(slug: str) -> Item | None:
@@ -360,13 +353,19 @@ class Helpfulness:
         return round(100 * self.yes / self.total) if self.total else None
 
 
+_AS_NUMBER = case((HelpfulVote.helpful.is_(True), 1), else_=0)
+# Built once: constructing this statement cost more than running it.
+HELPFULNESS = select(
+    func.coalesce(func.sum(_AS_NUMBER), 0), func.count(HelpfulVote.id),
+    func.max(case((HelpfulVote.user_id == bindparam("user_id"), _AS_NUMBER), else_=None)),
+).where(HelpfulVote.item_id == bindparam("item_id"))
+
+
 def helpfulness(item: Item, user: User | None = None) -> Helpfulness:
     """Counts of helpful votes for an item, and the user's own answer."""
-    as_number = case((HelpfulVote.helpful.is_(True), 1), else_=0)
-    own = func.max(case((HelpfulVote.user_id == user.id, as_number), else_=None)) if user is not None else None
-    yes, total, mine = db.session.execute(  # one statement: the counts and the user's own vote
-        select(func.coalesce(func.sum(as_number), 0), func.count(HelpfulVote.id), own).where(HelpfulVote.item_id == item.id)
-    ).one()
+    # One statement: the counts and the user's own vote.
+    params = {"item_id": item.id, "user_id": user.id if user is not None else None}
+    yes, total, mine = db.session.execute(HELPFULNESS, params).one()
     return Helpfulness(int(yes), int(total), None if mine is None else bool(mine))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
@@ -35,8 +35,11 @@ def notify(user_id: int, text: str, link: str = "", event: str = "general") -> N
 
 def unread_count(user_id: int) -> int:
     """How many notifications the user has not read."""
-    query = select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    return db.session.scalar(query) or 0
+    return db.session.scalar(UNREAD, {"user_id": user_id}) or 0
+
+
+# Built once: every page's menu shows the count.
+UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
 
 
 def recent(user_id: int, page: int = 1, per_page: int = 20):
