@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
@@ -64,6 +64,24 @@ def route_link(endpoint: str, **args: Any) -> str:
     return f"{path}?{query}" if query else path
 
 
+_SLUG = "ROUTELINKSLUG"  # letters only: url_for leaves it as it is, so it marks where the slug goes
+_SLUG_SAFE = "!$&'()*+,/:;=@"  # what Werkzeug's default path converter leaves unescaped
+
+
+def slug_link(endpoint: str, slug: str) -> str:
+    """url_for(endpoint, slug=slug) for a route whose one path argument is a plain `<slug>`.
+
+    Every card links its item and KPIs: the route around the slug is built once per process
+    (and mount point), and the slug quoted as Werkzeug's default converter quotes it.
+    """
+    key = (endpoint, request.script_root, _SLUG)
+    path = _PATHS.get(key)
+    if path is None:
+        path = _PATHS[key] = url_for(endpoint, slug=_SLUG)
+    before, _, after = path.partition(_SLUG)
+    return f"{before}{quote(str(slug), safe=_SLUG_SAFE)}{after}"
+
+
 def _may(action: str, target: Any = None) -> bool:
     return can(current_user, action, target)
 
@@ -82,7 +100,7 @@ def _unread_notifications() -> int:
 def init_app(app: Flask) -> None:
     """Register globals (can, url_with, htmx config) and the markdown filter."""
     app.jinja_env.globals.update(
-        may=_may, url_with=url_with, route_link=route_link, htmx_config=HTMX_CONFIG, unread_notifications=_unread_notifications
+        may=_may, url_with=url_with, route_link=route_link, slug_link=slug_link, htmx_config=HTMX_CONFIG, unread_notifications=_unread_notifications
     )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True

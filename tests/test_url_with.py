@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from marketplace.templating import route_link, url_with
+from marketplace.templating import route_link, slug_link, url_with
 
 ARGS = [
     {"q": "expense claim", "moment": "apply"},
@@ -45,3 +45,11 @@ def test_route_link_follows_the_mount_point(app):
     for root in ("", "/learning", "/other"):
         with app.test_request_context("/", base_url=f"http://localhost{root}/"):
             assert route_link("catalog.catalog", q="x") == url_for("catalog.catalog", q="x") == f"{root}/catalog?q=x"
+
+
+@pytest.mark.parametrize("slug", ["expense-claim", "déjà vu/ü?#&=+", "a%20b", "x y'z"])
+def test_slug_link_writes_what_url_for_writes(app, slug):
+    for root in ("", "/learning"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            for endpoint in ("catalog.item", "catalog.kpi"):
+                assert slug_link(endpoint, slug) == url_for(endpoint, slug=slug)

@@ -6,11 +6,18 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, case, delete, func, or_, select, union_all, update
+from sqlalchemy import Select, bindparam, case, delete, func, select, union_all, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.labels import reference_labels
+from marketplace.catalog.listing import (
+    LISTING_OPTIONS,
+    ORDERS,
+    conditions,
+    filtered_query,
+    page_query,
+)
 from marketplace.catalog.models import (
     ITEM_STATUSES,
     ITEM_TYPES,
@@ -22,7 +29,6 @@ from marketplace.catalog.models import (
     Moment,
     Skill,
     item_kpis,
-    item_skills,
 )
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
@@ -89,53 +95,6 @@ def published_items() -> Select:
     )
 
 
-# Cards show type, moment, title, summary and KPIs: never load bodies or transcripts for a list.
-LISTING_OPTIONS = (
-    defer(Item.body), defer(Item.transcript),
-    selectinload(Item.kpis), selectinload(Item.moment),
-)
-
-
-def _id_of(model, slug: str):
-    # Resolved once by the database, so the filter compares an indexed column with a constant.
-    return select(model.id).where(model.slug == slug).scalar_subquery()
-
-
-def _conditions(filters: CatalogFilters, ranked: list[int] | None = None) -> list:
-    conditions = [Item.status == "published"]
-    if filters.moment:
-        conditions.append(Item.moment_id == _id_of(Moment, filters.moment))
-    if filters.department:
-        conditions.append(Item.department_id == _id_of(Department, filters.department))
-    if filters.kpi:
-        conditions.append(Item.id.in_(select(item_kpis.c.item_id).where(item_kpis.c.kpi_id == _id_of(KPI, filters.kpi))))
-    if filters.skill:
-        conditions.append(Item.id.in_(select(item_skills.c.item_id).where(item_skills.c.skill_id == _id_of(Skill, filters.skill))))
-    if filters.type:
-        conditions.append(Item.type == filters.type)
-    if filters.q and ranked is not None:
-        conditions.append(Item.id.in_(ranked or [-1]))  # the one search decided what matches
-    elif filters.q:  # search is being rebuilt: fall back to the literal title and summary filter
-        pattern = f"%{filters.q.lower()}%"
-        conditions.append(or_(func.lower(Item.title).like(pattern), func.lower(Item.summary).like(pattern)))
-    return conditions
-
-
-ORDERS = {
-    "newest": (Item.published_at.desc(), Item.id.desc()),
-    "title": (func.lower(Item.title), Item.id),
-    "helpful": (Item.helpful_yes.desc(), Item.id.desc()),
-}
-
-
-def filtered_query(filters: CatalogFilters, ranked: list[int] | None = None) -> Select:
-    """Build the listing query for the given filters and sort (each served by an index, or search's order)."""
-    query = select(Item).where(*_conditions(filters, ranked)).options(*LISTING_OPTIONS)
-    if filters.sort == "relevance" and ranked:
-        return query.order_by(case({item_id: position for position, item_id in enumerate(ranked)}, value=Item.id), Item.id)
-    return query.order_by(*ORDERS.get(filters.sort, ORDERS["newest"]))
-
-
 def _matching_ids(filters: CatalogFilters) -> list[int] | None:
     """The best matches for the free text under the catalog's filters (the one search), or None when search is down."""
     from marketplace.search.backend import BackendUnavailable
@@ -171,15 +130,18 @@ COUNT_CACHE_SIZE = 1024
 
 
 def _count(filters: CatalogFilters, ranked: list[int] | None = None) -> int:
-    return db.session.scalar(select(func.count()).select_from(Item).where(*_conditions(filters, ranked))) or 0
+    return db.session.scalar(select(func.count()).select_from(Item).where(*conditions(filters, ranked))) or 0
 
 
 def list_items(filters: CatalogFilters, per_page: int) -> Pagination:
     """One page of the filtered catalog: one count and one page query (plus two eager loads)."""
     ranked = _matching_ids(filters) if filters.q else None
     total = count_items(filters, ranked)
-    query = filtered_query(filters, ranked).limit(per_page).offset((filters.page - 1) * per_page)
-    items = list(db.session.scalars(query)) if (filters.page - 1) * per_page < total else []
+    if filters.q:
+        query, values = filtered_query(filters, ranked).limit(per_page).offset((filters.page - 1) * per_page), {}
+    else:
+        query, values = page_query(filters, per_page)
+    items = list(db.session.scalars(query, values)) if (filters.page - 1) * per_page < total else []
     return Pagination(items, filters.page, per_page, total)
 
 
