@@ -216,11 +216,14 @@ def item_by_slug(slug: str) -> Item | None:
     The single-row relations come in the item's own query; KPIs and skills in one more each;
     steps and images only when the page of that type touches them.
     """
-    query = select(Item).where(Item.slug == slug).options(
-        joinedload(Item.moment), joinedload(Item.department), joinedload(Item.owner), joinedload(Item.media),
-        joinedload(Item.poster), selectinload(Item.kpis), selectinload(Item.skills),
-    )
-    return db.session.scalar(query)
+    return db.session.scalar(ITEM_PAGE, {"slug": slug})
+
+
+# Built once: with its loader options this statement cost more to build than to run.
+ITEM_PAGE = select(Item).where(Item.slug == bindparam("slug")).options(
+    joinedload(Item.moment), joinedload(Item.department), joinedload(Item.owner), joinedload(Item.media),
+    joinedload(Item.poster), selectinload(Item.kpis), selectinload(Item.skills),
+)
 
 
 def kpi_by_slug(slug: str) -> KPI | None:
@@ -230,12 +233,14 @@ def kpi_by_slug(slug: str) -> KPI | None:
 
 def ticked_step_ids(user: User, item: Item) -> set[int]:
     """The ids of this checklist's steps that the user has ticked."""
-    query = (
-        select(ChecklistTick.step_id)
-        .join(ChecklistStep, ChecklistStep.id == ChecklistTick.step_id)
-        .where(ChecklistTick.user_id == user.id, ChecklistStep.item_id == item.id)
-    )
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(TICKED, {"user_id": user.id, "item_id": item.id}))
+
+
+TICKED = (
+    select(ChecklistTick.step_id)
+    .join(ChecklistStep, ChecklistStep.id == ChecklistTick.step_id)
+    .where(ChecklistTick.user_id == bindparam("user_id"), ChecklistStep.item_id == bindparam("item_id"))
+)
 
 
 def set_step(user: User, item: Item, step_id: int, ticked: bool) -> bool:
