@@ -142,6 +142,7 @@ def as_role(app, base):
     return sign_in
 
 
+from tests.demo_home import demo_home  # noqa: E402,F401  (the demo, built once per session for servers)
 from tests.lifecycle_fixtures import lifecycle_base  # noqa: E402,F401  (issue 10 fixtures, shared)
 from tests.scim_fixtures import live_server, scim_token  # noqa: E402,F401  (provisioning fixtures, shared)
 from tests.search_fixtures import demo, indexed, search_index  # noqa: E402,F401  (search fixtures, shared)
