@@ -66,6 +66,20 @@ class Client(FlaskClient):
         return self.post(path, data=data or {}, headers=headers, **kwargs)
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """On PostgreSQL, run only the tests that use the test database (fixture `database_url`).
+
+    The others (pure functions, servers on their own SQLite demo or their own PostgreSQL cluster)
+    do exactly the same whatever MARKETPLACE_TEST_DATABASE says, so the SQLite run covers them.
+    """
+    if BACKEND != "postgresql":
+        return
+    elsewhere = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+
+
 def _database_url(tmp_path_factory, name: str) -> Iterator[str]:
     if BACKEND == "postgresql":
         cluster = Cluster().start()
