@@ -66,6 +66,20 @@ class Client(FlaskClient):
         return self.post(path, data=data or {}, headers=headers, **kwargs)
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """On PostgreSQL, run only the tests that use the test database (fixture `database_url`).
+
+    The others (pure functions, servers on their own SQLite demo or their own PostgreSQL cluster)
+    do exactly the same whatever MARKETPLACE_TEST_DATABASE says, so the SQLite run covers them.
+    """
+    if BACKEND != "postgresql":
+        return
+    elsewhere = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+
+
 def _database_url(tmp_path_factory, name: str) -> Iterator[str]:
     if BACKEND == "postgresql":
         cluster = Cluster().start()
@@ -142,6 +156,7 @@ def as_role(app, base):
     return sign_in
 
 
+from tests.demo_home import demo_home  # noqa: E402,F401  (the demo, built once per session for servers)
 from tests.lifecycle_fixtures import lifecycle_base  # noqa: E402,F401  (issue 10 fixtures, shared)
 from tests.scim_fixtures import live_server, scim_token  # noqa: E402,F401  (provisioning fixtures, shared)
 from tests.search_fixtures import demo, indexed, search_index  # noqa: E402,F401  (search fixtures, shared)

@@ -1,4 +1,4 @@
-"""Run the app under real gunicorn on loopback, on its own migrated and seeded database."""
+"""Run the app under real gunicorn on loopback, on its own copy of the migrated, seeded and indexed demo."""
 
 from __future__ import annotations
 
@@ -10,20 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.browser.conftest import ROOT, _flask, _free_port, _wait_until_up
+from tests import demo_home
+from tests.browser.conftest import ROOT, _free_port, _wait_until_up
 
 
 @contextmanager
-def gunicorn(home: Path, env_extra: dict, port: int | None = None, workers: int = 2) -> Iterator[str]:
-    """Yield the base URL of gunicorn serving the demo seed with `env_extra` in its environment."""
+def gunicorn(demo: Path, home: Path, env_extra: dict, port: int | None = None, workers: int = 2) -> Iterator[str]:
+    """Yield the base URL of gunicorn serving a copy of the `demo` home (fixture demo_home) with `env_extra` in its environment."""
+    database = demo_home.copy_to(demo, home)
     env = {
-        **os.environ, "SECRET_KEY": "a-long-random-test-secret-key-value", "DATABASE_URL": f"sqlite:///{home / 'app.db'}",
+        **os.environ, "SECRET_KEY": "a-long-random-test-secret-key-value", "DATABASE_URL": f"sqlite:///{database}",
         "MARKETPLACE_INSTANCE_DIR": str(home), "UPLOAD_DIR": str(home / "uploads"),
         "SEARCH_INDEX_DIR": str(home / "index"), "SESSION_COOKIE_SECURE": "0", "SEED_DEMO": "1", **env_extra,
     }
-    for step in (("db", "upgrade"), ("seed", "--demo")):
-        result = _flask(env, *step)
-        assert result.returncode == 0, result.stderr
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "marketplace:create_app()"]

@@ -13,10 +13,10 @@ DEMO_PASSWORD = "demo-password"
 
 
 @pytest.fixture(scope="module")
-def production_server(tmp_path_factory):
+def production_server(demo_home, tmp_path_factory):
     """gunicorn in production mode (MARKETPLACE_ENV=production) on a seeded demo database."""
     # Plain HTTP on loopback (SESSION_COOKIE_SECURE=0): TLS ends at the proxy in real deployments.
-    with gunicorn(tmp_path_factory.mktemp("prod"), {"MARKETPLACE_ENV": "production"}, workers=1) as url:
+    with gunicorn(demo_home, tmp_path_factory.mktemp("prod"), {"MARKETPLACE_ENV": "production"}, workers=1) as url:
         yield url
 
 

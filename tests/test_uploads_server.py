@@ -17,11 +17,14 @@ from tests import server_fixtures as srv
 from tests import submission_helpers as h
 
 
-@pytest.fixture()
-def server(app, base, tmp_path):
-    """gunicorn (the project's settings, a 2 s worker timeout) on the tests' database and media."""
+@pytest.fixture(scope="module")
+def server(app, tmp_path_factory):
+    """gunicorn (the project's settings, a 2 s worker timeout) on the tests' database and media.
+
+    One server for the module: each test signs in afresh on its own base data (the `base` fixture).
+    """
     env = srv.app_env(app.config, GUNICORN_TIMEOUT="2")
-    with srv.gunicorn(env, log=tmp_path / "gunicorn.log") as port:
+    with srv.gunicorn(env, log=tmp_path_factory.mktemp("uploads-server") / "gunicorn.log") as port:
         yield port
 
 

@@ -60,22 +60,18 @@ class LiveURL(str):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """Base URL of gunicorn (two workers) serving a migrated, seeded, indexed demo."""
+def live_server(demo_home, tmp_path_factory) -> Iterator[str]:
+    """Base URL of gunicorn (two workers) serving a migrated, seeded, indexed demo (a copy of demo_home)."""
+    from tests.demo_home import copy_to
+
     home = tmp_path_factory.mktemp("live")
     env = {
         **os.environ, "MARKETPLACE_ENV": "testing", "SECRET_KEY": "browser-test-secret-key",
-        "DATABASE_URL": f"sqlite:///{home / 'live.db'}", "MARKETPLACE_INSTANCE_DIR": str(home),
+        "DATABASE_URL": f"sqlite:///{copy_to(demo_home, home)}", "MARKETPLACE_INSTANCE_DIR": str(home),
         "UPLOAD_DIR": str(home / "uploads"), "SEARCH_INDEX_DIR": str(home / "index"),
         "SESSION_COOKIE_SECURE": "0", "SEED_DEMO": "1",
     }
     LIVE_ENV.update(env)
-    for step in (("db", "upgrade"), ("seed", "--demo")):
-        result = _flask(env, *step)
-        assert result.returncode == 0, result.stderr
-    if _flask(env, "search", "--help").returncode == 0:  # the search index, when search is installed
-        result = _flask(env, "search", "reindex")
-        assert result.returncode == 0, result.stderr
     port = _free_port()
     url = LiveURL(f"http://127.0.0.1:{port}")
     url.database_url = env["DATABASE_URL"]

@@ -28,7 +28,7 @@ def idps():
 
 
 @pytest.fixture(scope="module")
-def sso_server(tmp_path_factory, idps) -> str:
+def sso_server(demo_home, tmp_path_factory, idps) -> str:
     """gunicorn (two workers) on the demo seed with the corp provider configured."""
     corp, _ = idps
     port = _free_port()
@@ -39,7 +39,7 @@ def sso_server(tmp_path_factory, idps) -> str:
         "OIDC_CORP_LABEL": "Sign in with Corp ID", "OIDC_CORP_DEPARTMENT_CLAIM": "department",
         "OIDC_CORP_GROUPS_CLAIM": "groups", "OIDC_CORP_GROUP_ROLES": "mp-curators=curator",
     }
-    with gunicorn(tmp_path_factory.mktemp("sso-live"), env, port=port) as url:
+    with gunicorn(demo_home, tmp_path_factory.mktemp("sso-live"), env, port=port) as url:
         yield url
 
 
