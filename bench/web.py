@@ -151,8 +151,12 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def worker_rss_mb(master: int) -> list[float]:
-    """Resident memory of each gunicorn worker (children of the master)."""
+def worker_rss_mb(master: int) -> list[tuple[float, float, float]]:
+    """Resident memory of each gunicorn worker (children of the master): total, anonymous and file-backed MB.
+
+    File-backed pages are mostly the search index's segment files, which Whoosh maps into memory:
+    the kernel shares them between workers and can drop them under pressure.
+    """
     sizes = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -160,7 +164,8 @@ def worker_rss_mb(master: int) -> list[float]:
         except OSError:
             continue
         if re.search(rf"^PPid:\s+{master}$", text, re.M):
-            sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", text, re.M).group(1)) / 1024)
+            sizes.append(tuple(int(re.search(rf"^{field}:\s+(\d+)", text, re.M).group(1)) / 1024
+                               for field in ("VmRSS", "RssAnon", "RssFile")))
     return sorted(sizes)
 
 
@@ -198,7 +203,10 @@ def _item_slug(home: Path) -> str:
 
 def _print(results: dict, rss: list[float], item: str) -> None:
     print()
-    print(f"web: gunicorn, {WORKERS} sync workers, demo seed + {ITEMS} items (SQLite), wrk {SECONDS} s per cell; item page /items/{item}")
+    from marketplace import gunicorn_conf
+
+    threads = gunicorn_conf.threads
+    print(f"web: gunicorn, {WORKERS} gthread workers ({threads} threads each), demo seed + {ITEMS} items (SQLite), wrk {SECONDS} s per cell; item page /items/{item}")
     header = f"{'page':<18}" + "".join(f" | {f'@{c}: req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'% hello':>7} {'err':>4}" for c in CLIENTS)
     print(header)
     print("-" * len(header))
@@ -209,7 +217,8 @@ def _print(results: dict, rss: list[float], item: str) -> None:
             share = 100 * r["rps"] / hello["rps"] if hello["rps"] else 0
             cells.append(f" | {r['rps']:>11.0f} {r['p50']:>7.1f} {r['p99']:>7.1f} {share:>6.1f}% {r['errors']:>4}")
         print(f"{name:<18}" + "".join(cells))
-    print(f"worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} (target <= 150 MB)")
+    shown = ", ".join(f"{total:.0f} MB ({anon:.0f} anonymous + {mapped:.0f} file-backed)" for total, anon, mapped in rss)
+    print(f"worker RSS after the run: {shown} (target <= 150 MB)")
     print("targets: catalog and filtered catalog >= 150 req/s, item page >= 250, search page >= 150")
 
 
