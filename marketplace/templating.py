@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 
 from marketplace.policy import can
@@ -42,26 +42,33 @@ def url_with(**changes: Any) -> str:
     # string encoded the way url_for does (Werkzeug's safe characters), which costs a fifth as much.
     if "url_with_path" not in g:
         g.url_with_path = url_for(request.endpoint, **(request.view_args or {}))
-    query = urlencode([(key, value) for key, value in args.items() if value is not None], safe=URL_SAFE, doseq=True)
-    return f"{g.url_with_path}?{query}" if query else g.url_with_path
+    return _with_query(g.url_with_path, args)
 
 
 URL_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a query string (werkzeug.urls)
-_PATHS: dict[tuple[str, str], str] = {}
+
+
+def _with_query(path: str, args: dict[str, Any]) -> str:
+    query = urlencode([(name, value) for name, value in args.items() if value is not None], safe=URL_SAFE, doseq=True)
+    return f"{path}?{query}" if query else path
+
+
+def _route(endpoint: str, **path_args: str) -> str:
+    """url_for(endpoint, **path_args), built once per app and mount point."""
+    built = current_app.extensions.setdefault("route_links", {})
+    key = (endpoint, request.script_root, tuple(path_args.items()))
+    if key not in built:
+        built[key] = url_for(endpoint, **path_args)
+    return built[key]
 
 
 def route_link(endpoint: str, **args: Any) -> str:
     """url_for for a route without path arguments; other arguments become the query string.
 
     The menu and the facets link the same few routes many times per page: the path is built
-    once per process (and mount point) and the query string encoded as url_for encodes it.
+    once per app (and mount point) and the query string encoded as url_for encodes it.
     """
-    key = (endpoint, request.script_root)
-    path = _PATHS.get(key)
-    if path is None:
-        path = _PATHS[key] = url_for(endpoint)
-    query = urlencode([(name, value) for name, value in args.items() if value is not None], safe=URL_SAFE, doseq=True)
-    return f"{path}?{query}" if query else path
+    return _with_query(_route(endpoint), args)
 
 
 _SLUG = "ROUTELINKSLUG"  # letters only: url_for leaves it as it is, so it marks where the slug goes
@@ -71,14 +78,10 @@ _SLUG_SAFE = "!$&'()*+,/:;=@"  # what Werkzeug's default path converter leaves u
 def slug_link(endpoint: str, slug: str) -> str:
     """url_for(endpoint, slug=slug) for a route whose one path argument is a plain `<slug>`.
 
-    Every card links its item and KPIs: the route around the slug is built once per process
+    Every card links its item and KPIs: the route around the slug is built once per app
     (and mount point), and the slug quoted as Werkzeug's default converter quotes it.
     """
-    key = (endpoint, request.script_root, _SLUG)
-    path = _PATHS.get(key)
-    if path is None:
-        path = _PATHS[key] = url_for(endpoint, slug=_SLUG)
-    before, _, after = path.partition(_SLUG)
+    before, _, after = _route(endpoint, slug=_SLUG).partition(_SLUG)
     return f"{before}{quote(str(slug), safe=_SLUG_SAFE)}{after}"
 
 

@@ -21,24 +21,10 @@ LISTING_OPTIONS = (
 )
 
 
-def _id_of(model, slug: str):
-    # Resolved once by the database, so the filter compares an indexed column with a constant.
-    return select(model.id).where(model.slug == slug).scalar_subquery()
-
-
 def conditions(filters: CatalogFilters, ranked: list[int] | None = None) -> list:
     """What a published item must satisfy to be listed under these filters (and search's matches)."""
     where = [Item.status == "published"]
-    if filters.moment:
-        where.append(Item.moment_id == _id_of(Moment, filters.moment))
-    if filters.department:
-        where.append(Item.department_id == _id_of(Department, filters.department))
-    if filters.kpi:
-        where.append(Item.id.in_(select(item_kpis.c.item_id).where(item_kpis.c.kpi_id == _id_of(KPI, filters.kpi))))
-    if filters.skill:
-        where.append(Item.id.in_(select(item_skills.c.item_id).where(item_skills.c.skill_id == _id_of(Skill, filters.skill))))
-    if filters.type:
-        where.append(Item.type == filters.type)
+    where += [_FILTERS[name](getattr(filters, name)) for name in FACETS if getattr(filters, name)]
     if filters.q and ranked is not None:
         where.append(Item.id.in_(ranked or [-1]))  # the one search decided what matches
     elif filters.q:  # search is being rebuilt: fall back to the literal title and summary filter
@@ -79,19 +65,22 @@ def page_query(filters: CatalogFilters, per_page: int) -> tuple[Select, dict]:
 
 @lru_cache(maxsize=256)
 def _shaped(shape: tuple[str, ...], sort: str) -> Select:
-    where = [Item.status == "published"] + [_SHAPED[name]() for name in shape]
+    where = [Item.status == "published"] + [_FILTERS[name]() for name in shape]  # values come at execution
     return (select(Item).where(*where).options(*LISTING_OPTIONS).order_by(*ORDERS[sort])
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-def _slug_id(model, name: str):  # noqa: ANN001, ANN202 - a model and its id subquery
-    return select(model.id).where(model.slug == bindparam(name)).scalar_subquery()
+def _slug_id(model, name: str, slug: str | None):  # noqa: ANN001, ANN202 - a model and its id subquery
+    # Resolved once by the database, so the filter compares an indexed column with a constant.
+    return select(model.id).where(model.slug == bindparam(name, slug)).scalar_subquery()
 
 
-_SHAPED = {
-    "moment": lambda: Item.moment_id == _slug_id(Moment, "moment"),
-    "department": lambda: Item.department_id == _slug_id(Department, "department"),
-    "kpi": lambda: Item.id.in_(select(item_kpis.c.item_id).where(item_kpis.c.kpi_id == _slug_id(KPI, "kpi"))),
-    "skill": lambda: Item.id.in_(select(item_skills.c.item_id).where(item_skills.c.skill_id == _slug_id(Skill, "skill"))),
-    "type": lambda: Item.type == bindparam("type"),
+# One condition per filter, its value bound now (conditions) or at execution (a shaped statement).
+_FILTERS = {
+    "moment": lambda slug=None: Item.moment_id == _slug_id(Moment, "moment", slug),
+    "department": lambda slug=None: Item.department_id == _slug_id(Department, "department", slug),
+    "kpi": lambda slug=None: Item.id.in_(select(item_kpis.c.item_id).where(item_kpis.c.kpi_id == _slug_id(KPI, "kpi", slug))),
+    "skill": lambda slug=None: Item.id.in_(
+        select(item_skills.c.item_id).where(item_skills.c.skill_id == _slug_id(Skill, "skill", slug))),
+    "type": lambda kind=None: Item.type == bindparam("type", kind),
 }

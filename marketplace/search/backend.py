@@ -7,8 +7,9 @@ interface. A backend stores documents (dicts made by `documents.py`, keyed by it
 
 To add an engine: implement `SearchBackend` (constructed as `Engine(root, result_cache=n)`),
 register it in `BACKENDS` below, and set SEARCH_BACKEND in the config. `ResultCache` lets an
-engine remember answers per index generation (SEARCH_RESULT_CACHE answers; 0 turns it off). Whoosh (`whoosh_backend.py`) is the default and the only
-module that imports Whoosh, together with `index.py`, `bulk.py` and `schema.py`.
+engine remember answers per index generation (SEARCH_RESULT_CACHE answers; 0 turns it off).
+Whoosh (`whoosh_backend.py`) is the default and the only module that imports Whoosh, together
+with `index.py`, `bulk.py` and `schema.py`.
 
 Contract, by method:
 - apply(documents): replace (dict) or delete (None) each key; idempotent; raise on failure.
