@@ -20,17 +20,16 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import accumulate
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from marketplace.search.backend import BackendUnavailable, Drift, key_order, parse_key  # noqa: F401 - re-exported
 from marketplace.search.bulk import BulkUnsupported, replace_documents, write_fresh
+from marketplace.search.postings import bits_of, length_groups, posting_ids, posting_weights  # noqa: F401 - posting_ids re-exported
 from marketplace.search.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,9 @@ POINTER = "current"
 LOCK = "write.lock"
 JOURNAL = "journal"
 LOCK_TIMEOUT = 60.0
-BITSET_CACHE = 4096
+# Decoded bitsets kept per process, by size: a 50,000-document segment's broad term is 6 KB,
+# and a keystroke touches dozens of terms and every facet value, so a count limit thrashed.
+BITSET_CACHE_BYTES = 32 * 2**20
 # From this many documents in one write, the bulk writer adds them as new segments: Whoosh's
 # writer sorts every posting through a pool and re-opens a searcher per update (10,000 missed
 # changes took minutes); below it, Whoosh's writer keeps small segments merged.
@@ -48,29 +49,6 @@ WRITE_PROCS = 4  # at most this many processes write one large batch (see bulk.P
 
 class IndexUnavailable(BackendUnavailable):
     """The index is missing or unreadable; search must say it is being rebuilt."""
-
-
-def bits_of(docnums: Iterable[int], size: int) -> int:
-    """A Python int with bit n set for every docnum n (fast AND and popcount)."""
-    buffer = bytearray((size >> 3) + 1)
-    for docnum in docnums:
-        buffer[docnum >> 3] |= 1 << (docnum & 7)
-    return int.from_bytes(buffer, "little")
-
-
-def posting_ids(matcher) -> Iterable[int]:  # noqa: ANN001 - a Whoosh Matcher
-    """Every docnum of a posting list, decoded a block at a time where the format allows."""
-    if type(matcher) is not W3LeafMatcher:
-        return matcher.all_ids()  # e.g. a segment with deletions wraps it in a filter
-    # Whoosh's all_ids() makes three Python calls per posting; a block's ids are stored as
-    # deltas, which accumulate() turns back into docnums at C speed.
-    ids: list[int] = []
-    while not matcher._atend:
-        if matcher._data is None:
-            matcher._read_data()
-        ids.extend(accumulate(matcher._data[0]))
-        matcher._next_block()
-    return ids
 
 
 class SearchIndex:
@@ -83,7 +61,8 @@ class SearchIndex:
         # used by two threads returns corrupt bytes or ReaderClosed mid-search.
         self._local = threading.local()
         self._bits_guard = threading.Lock()
-        self._bits: OrderedDict[tuple, int] = OrderedDict()
+        self._bits: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
+        self._bits_bytes = 0
 
     # -- locations -----------------------------------------------------------------
 
@@ -161,24 +140,65 @@ class SearchIndex:
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
         """Bitset of live documents holding a term, cached per immutable segment."""
         total = 0
-        for leaf, offset in searcher.leaf_searchers():
-            reader = leaf.reader()
-            segment = reader.segment()
-            key = (segment.segment_id(), segment.deleted_count(), fieldname, text)
-            with self._bits_guard:
-                bits = self._bits.get(key)
-                if bits is not None:
-                    self._bits.move_to_end(key)
-            if bits is None:
-                bits = 0
-                if (fieldname, text) in reader:
-                    bits = bits_of(posting_ids(reader.postings(fieldname, text)), reader.doc_count_all())
-                with self._bits_guard:
-                    self._bits[key] = bits
-                    if len(self._bits) > BITSET_CACHE:
-                        self._bits.popitem(last=False)
+        for (reader, deleted), offset in self._segments(searcher):
+            bits = self._cached((reader.segment().segment_id(), deleted, fieldname, text),
+                                lambda r=reader, d=deleted: self._live_term_bits(r, d, fieldname, text))
             total |= bits << offset
         return total
+
+    def weight_bits(self, searcher: Searcher, fieldname: str, text: str) -> dict[float, int]:
+        """Weight (frequency times boost) -> bitset of the documents holding the term with it; deleted ones included."""
+        total: dict[float, int] = {}
+        for (reader, _), offset in self._segments(searcher):
+            for weight, bits in self._segment_weights(reader, fieldname, text).items():
+                total[weight] = total.get(weight, 0) | bits << offset
+        return total
+
+    def length_bits(self, searcher: Searcher, fieldname: str) -> dict[int, int]:
+        """Field length byte (Whoosh's encoding) -> bitset of the documents with that length."""
+        total: dict[int, int] = {}
+        for (reader, _), offset in self._segments(searcher):
+            groups = self._cached((reader.segment().segment_id(), "lengths", fieldname),
+                                  lambda r=reader: length_groups(r, fieldname))
+            for value, bits in groups.items():
+                total[value] = total.get(value, 0) | bits << offset
+        return total
+
+    def _segments(self, searcher: Searcher):  # noqa: ANN202 - pairs of ((reader, deleted count), offset)
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            yield (reader, reader.segment().deleted_count()), offset
+
+    def _live_term_bits(self, reader, deleted: int, fieldname: str, text: str) -> int:  # noqa: ANN001 - a SegmentReader
+        holders = 0
+        for bits in self._segment_weights(reader, fieldname, text).values():
+            holders |= bits
+        if holders and deleted:
+            holders &= self._cached((reader.segment().segment_id(), deleted, "live"), lambda: _live_bits(reader))
+        return holders
+
+    def _segment_weights(self, reader, fieldname: str, text: str) -> dict[float, int]:  # noqa: ANN001 - a SegmentReader
+        # One decoding serves both the term's bitset and its score classes.
+        return self._cached((reader.segment().segment_id(), "weights", fieldname, text), lambda: {
+            weight: bits_of(docnums, reader.doc_count_all())
+            for weight, docnums in posting_weights(reader.postings(fieldname, text)).items()
+        } if (fieldname, text) in reader else {})
+
+    def _cached(self, key: tuple, compute: Callable):  # noqa: ANN202 - whatever compute returns
+        with self._bits_guard:
+            found = self._bits.get(key)
+            if found is not None:
+                self._bits.move_to_end(key)
+                return found[1]
+        value = compute()
+        size = _footprint(value)
+        with self._bits_guard:
+            if key not in self._bits:
+                self._bits[key] = (size, value)
+                self._bits_bytes += size
+            while self._bits_bytes > BITSET_CACHE_BYTES and len(self._bits) > 1:
+                self._bits_bytes -= self._bits.popitem(last=False)[1][0]
+        return value
 
     # -- writing -------------------------------------------------------------------
 
@@ -325,6 +345,18 @@ class SearchIndex:
             return set(build_schema().names()) <= set(self.searcher().schema.names())
         except IndexUnavailable:
             return False
+
+
+def _footprint(value: int | dict) -> int:
+    """Roughly the bytes a cached bitset (or map of bitsets) holds."""
+    if isinstance(value, dict):
+        return 64 + sum(_footprint(bits) + 32 for bits in value.values())
+    return 28 + value.bit_length() // 8
+
+
+def _live_bits(reader) -> int:  # noqa: ANN001 - a Whoosh SegmentReader
+    """Bitset of the segment's documents that are not deleted."""
+    return bits_of(list(reader.all_doc_ids()), reader.doc_count_all())
 
 
 def open_generation(path: Path):  # noqa: ANN201 - a Whoosh FileIndex

@@ -1,14 +1,17 @@
-"""The Whoosh backend: concepts to bitsets for counting and facets, BM25F with block-max skipping for ranking.
+"""The Whoosh backend: concepts to bitsets for counting and facets, exact BM25F top-k for ranking.
 
 Matching works on cached per-segment bitsets (Python ints): an AND, an OR and a popcount are
 microseconds, so totals and facet counts are exact however many documents match. Ranking
-goes through Whoosh's scored top-k with block-quality skipping (a block whose best possible
-score cannot enter the top k is never decoded) and its And drives the intersection from the
-rarest term, so every result list is ranked by relevance, however broad.
+splits each scored term's documents into score classes (bitsets again, see topk.py) and
+refines the candidates best first, so every result list is ranked by relevance, however
+broad, without a Python call per matching document. A query past topk's work budget goes
+through Whoosh's own scored top-k (block-max skipping over many candidates, or an And led
+by a few), which gives the same answer more slowly.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from math import ceil
 from pathlib import Path
@@ -16,7 +19,9 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh.idsets import DocIdSet
 from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from marketplace.search.backend import (
     BackendQuery,
@@ -30,13 +35,14 @@ from marketplace.search.backend import (
 from marketplace.search.index import SearchIndex
 from marketplace.search.query import Concept
 from marketplace.search.schema import EDGE_MAX, PREFIX_FIELDS, TEXT_FIELDS, stem
+from marketplace.search.topk import Leaf, score_classes, top_documents
 
 # Ranking tiers by where every concept is found (None: any field): title, then title or
 # summary or tags, then anywhere. A tier is ranked before the next is looked at.
 TIERS = (("title", "title_prefix"), ("title", "title_prefix", "summary", "summary_prefix", "tags"), None)
 HEADLINE = frozenset(TIERS[1])
-# Below this many candidates a tier is scored by leading the And with its own documents;
-# above it, Whoosh's block-max collector skips what cannot reach the top instead.
+# When Whoosh scores (see _rank): below this many candidates, an And led by them; above it,
+# Whoosh's block-max collector skips what cannot reach the top instead.
 LEAD_AT_MOST = 150
 # Answers remembered per process, each under the index generation it came from (backend.ResultCache).
 RESULT_CACHE = 512
@@ -287,21 +293,49 @@ class WhooshBackend:
         """Up to `wanted` docnums of `allowed`, by BM25F."""
         if wanted <= 0:
             return []
-        scoring = self.scoring_query(concepts, fields, require_all)
-        if allowed.bit_count() <= LEAD_AT_MOST:
-            # Few candidates: lead the And with them, so Whoosh decodes nothing else.
-            hits = searcher.search(wq.And([DocnumSet(searcher, allowed), scoring]), limit=wanted)
-        else:
-            # Many: Whoosh's top-k collector skips every block that cannot beat the current
-            # k-th score (block-max), and the filter drops documents outside `allowed`.
-            hits = searcher.search(scoring, limit=wanted, filter=Allowed(allowed))
-        ranked = [hit.docnum for hit in hits]
+        # Score classes over bitsets (topk.py) first; past its work budget, Whoosh scores: led by
+        # the few candidates, or block-max over many.
+        leaves = self.score_leaves(searcher, concepts, allowed, fields)
+        ranked = None if leaves is None else top_documents(leaves, allowed, wanted)
+        if ranked is None:
+            scoring = self.scoring_query(concepts, fields, require_all)
+            if allowed.bit_count() <= LEAD_AT_MOST:
+                hits = searcher.search(wq.And([DocnumSet(searcher, allowed), scoring]), limit=wanted)
+            else:
+                hits = searcher.search(scoring, limit=wanted, filter=Allowed(allowed))
+            ranked = [hit.docnum for hit in hits]
         if len(ranked) < min(wanted, allowed.bit_count()):
             # A document whose terms sit only in fields this query does not score (cannot
             # normally happen) still appears, after the scored ones.
             seen = set(ranked)
             ranked += [d for d in highest(allowed, wanted + len(seen)) if d not in seen][:wanted - len(ranked)]
         return ranked
+
+    def score_leaves(self, searcher: Searcher, concepts: list[Concept], within: int, fields=None) -> list[Leaf] | None:  # noqa: ANN001
+        """The scoring query's (field, term) leaves as score classes over `within` (None: not BM25F).
+
+        Whoosh sums the scores of every matching clause, except that an alternative of several
+        words scores only where all of them are present: its leaves are gated by those documents.
+        """
+        if type(searcher.weighting) is not BM25F:
+            return None
+        occurrences: Counter = Counter()
+        for concept in concepts:
+            for alternative in concept.alternatives:
+                parts = [_fields(concept, word, fields) for word in alternative]
+                if not all(parts):
+                    continue
+                gate = within
+                for pairs in parts if len(parts) > 1 else ():
+                    gate &= self._bits(searcher, pairs)
+                occurrences.update((name, term, gate) for pairs in parts for name, term in pairs)
+        leaves = []
+        for (name, term, gate), times in occurrences.items():
+            weights = self.index.weight_bits(searcher, name, term)
+            if weights and gate:
+                scorer = _bm25(searcher, name, term)
+                leaves.append(score_classes(weights, self.index.length_bits(searcher, name), scorer, gate, times))
+        return leaves
 
     def _most_words(self, searcher: Searcher, concepts: list[Concept], scope: int, limit: int) -> tuple[int, list[int]]:
         """No document holds every concept: those holding the most come first, headline matches ahead of body ones.
@@ -327,6 +361,14 @@ class WhooshBackend:
                 if len(chosen) >= limit:
                     return matched, chosen[:limit]
         return matched, chosen
+
+
+def _bm25(searcher: Searcher, fieldname: str, term: str):  # noqa: ANN202 - (weight, length byte) -> score
+    """Whoosh's BM25F score of one term in one field, from the weight and the encoded field length."""
+    weighting = searcher.weighting
+    idf, average = searcher.idf(fieldname, term), searcher.avg_field_length(fieldname) or 1
+    b = weighting._field_B.get(fieldname, weighting.B)
+    return lambda weight, length: bm25(idf, weight, byte_to_length(length), average, b, weighting.K1)
 
 
 def _bit_counter(sets: list[int]) -> list[int]:
