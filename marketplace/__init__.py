@@ -135,13 +135,13 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.integrations.views import bp as integrations_bp
 
     app.register_blueprint(integrations_bp)
-    from marketplace.identity import scim
+    from marketplace.identity import scim_mount
     from marketplace.identity.views import bp as identity_bp
     from marketplace.privacy.views import bp as privacy_bp
 
     app.register_blueprint(identity_bp)
     app.register_blueprint(privacy_bp)
-    scim.init_app(app)
+    scim_mount.init_app(app)
     from marketplace.jobs.views import bp as jobs_admin_bp
 
     app.register_blueprint(jobs_admin_bp)

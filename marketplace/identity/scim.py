@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, g
 from scim2_flask import ScimServer
 from scim2_models import (
     Meta,
@@ -21,13 +21,14 @@ from scim2_models import (
     UniquenessException,
 )
 from scim2_models.path import CompareOperator, Comparison
+from scim2_server.handler import ScimHandler
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
-from marketplace.extensions import csrf, db
+from marketplace.extensions import db
 from marketplace.identity import scim_models, services
 from marketplace.identity.models import ResourceKind, ScimResource
 from marketplace.timeutil import utcnow
@@ -188,50 +189,16 @@ class DatabaseStorage(ScimStorage):
 
 
 class MarketplaceScim(ScimServer):
-    """scim2-flask's server behind our bearer tokens, committing each successful request."""
-
-    def create_blueprint(self):  # noqa: ANN201 - flask.Blueprint
-        blueprint = super().create_blueprint()
-        blueprint.before_request(_authenticate)
-        blueprint.after_request(_finish)
-        csrf.exempt(blueprint)  # machine endpoint: the bearer token is the credential, no cookies
-        return blueprint
+    """scim2-flask's server behind our bearer tokens (scim_mount.py routes to it and commits each success)."""
 
     def get_subject(self) -> Any:
         return g.get("scim_token")
 
 
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
-
-
-def _authenticate() -> Response | None:
-    token = services.token_for(_bearer())
-    if token is None:
-        body = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"A valid bearer token is required."}'
-        return Response(body, status=401, content_type="application/scim+json", headers={"WWW-Authenticate": 'Bearer realm="scim"'})
-    g.scim_token = token
-    return None
-
-
-def _finish(response: Response) -> Response:
-    if response.status_code < 400 and request.method != "GET":
-        token = g.get("scim_token")
-        if token is not None:
-            token.last_used_at = utcnow()
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
-
-
-def init_app(app: Flask) -> None:
-    """Serve /scim/v2 and let its endpoints past the sign-in guard (they check the bearer token)."""
-    from marketplace.accounts.views import PUBLIC_ENDPOINTS
-
+def build_server(app: Flask) -> MarketplaceScim:
+    """The SCIM server over our database, ready to handle requests (what scim2-flask's init_app sets up, minus routes)."""
     provider = scim_models.provider()
     server = MarketplaceScim(DatabaseStorage(provider), provider)
-    server.init_app(app)
-    PUBLIC_ENDPOINTS.update(rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith(f"{server.name}."))
+    server.service = server._create_service(app)
+    server.handler = ScimHandler(server.service, server.storage)
+    return server

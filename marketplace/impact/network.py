@@ -10,8 +10,8 @@ import re
 import subprocess
 from collections import Counter, defaultdict
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Department, User
@@ -20,6 +20,9 @@ from marketplace.extensions import db
 from marketplace.impact.rollup_models import Flow, NetworkSnapshot, SkillAnswer
 from marketplace.impact.rollups import week_of
 from marketplace.timeutil import today, utcnow
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 PERIODS = {30: "Last 30 days", 90: "Last 90 days", 365: "Last 12 months", 1095: "Last 3 years"}
 KNOWLEDGE_KINDS = ("answered", "accepted")
@@ -37,6 +40,8 @@ def _flows(period_days: int) -> list[tuple]:
 
 def measure(flows: list[tuple], names: dict[int, str], departments: dict[int, str], skills_single: list[dict]) -> dict:
     """Critical nodes, bottlenecks, silos, knowledge at risk and the exchange between departments."""
+    import networkx as nx  # here, not at import: 12 MB per web worker that never draws the network
+
     people = nx.DiGraph()
     depts = nx.DiGraph()
     totals: Counter = Counter()
@@ -70,6 +75,8 @@ def _critical(graph: nx.DiGraph, names: dict[int, str], top: int = 5) -> list[di
     if graph.number_of_nodes() < 3:
         return []
     k = min(graph.number_of_nodes(), 120)  # sampled betweenness above 120 people (seeded: stable names between runs)
+    import networkx as nx
+
     scores = nx.betweenness_centrality(graph.to_undirected(), k=k if k < graph.number_of_nodes() else None, seed=7)
     ranked = sorted(((v, n) for n, v in scores.items() if v > 0), reverse=True)[:top]
     return [{"id": n, "name": names.get(n, "Someone"), "betweenness": round(v, 3)} for v, n in ranked]
