@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload, with_expression
 
 from marketplace.accounts.models import User
@@ -42,6 +46,39 @@ def unique_slug(model, text: str) -> str:
     while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+SLUG_ATTEMPTS = 3
+
+
+def claims_slugs(service: Callable[P, T]) -> Callable[P, T]:
+    """Run again a service that picks new slugs with unique_slug, when a concurrent transaction took one first.
+
+    unique_slug checks, then the insert comes later in the transaction: two people saving the
+    same title at once both find the slug free, and the second insert breaks the unique index.
+    The service rolled back (or is rolled back here) and runs again from the start, when
+    unique_slug sees the committed row and picks the next slug.
+    """
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, SLUG_ATTEMPTS + 1):
+            try:
+                return service(*args, **kwargs)
+            except IntegrityError as error:
+                db.session.rollback()
+                if attempt == SLUG_ATTEMPTS or not slug_taken(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def slug_taken(error: IntegrityError) -> bool:
+    """True when the unique index that broke is a slug's (SQLite and PostgreSQL name the column or index)."""
+    return "slug" in str(error.orig).lower()
 
 
 def _with_entries():
@@ -107,6 +144,7 @@ def _check(data: CollectionData) -> None:
         raise CurationError("Status must be draft or published.")
 
 
+@claims_slugs
 def create_collection(data: CollectionData, owner: User) -> Collection:
     """Create a collection owned by the curator."""
     _check(data)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import KPI, Item, Moment, Skill
-from marketplace.curation.services import unique_slug
+from marketplace.curation.services import claims_slugs, unique_slug
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
 from marketplace.policy import can
@@ -115,6 +115,7 @@ def thread_link(thread: Thread) -> str:
     return f"/spaces/{thread.space.slug}/threads/{thread.id}"
 
 
+@claims_slugs
 def create_space(data: SpaceData, host: User) -> Space:
     """Open a space with its host, a pinned "why we are here" post and the first invitations."""
     if data.ends_on is not None and data.ends_on <= today():
@@ -593,6 +594,7 @@ def mentionless(text: str) -> str:
     return " ".join(re.sub(r"(?<![\w.])@[\w][\w.-]*", " ", text).split()).strip(" ,;:-")
 
 
+@claims_slugs
 def harvest(thread: Thread, acting: User, chosen_ids: list[int]) -> Item:
     """Turn a solved thread into a pending job aid for the champions' queue, linked back to the thread."""
     if not thread.solved:

@@ -27,7 +27,7 @@ from marketplace.catalog.models import (
     Moment,
     Skill,
 )
-from marketplace.curation.services import unique_slug
+from marketplace.curation.services import claims_slugs, unique_slug
 from marketplace.extensions import db
 from marketplace.lifecycle import revisions
 from marketplace.lifecycle import services as lifecycle
@@ -245,6 +245,7 @@ def _caption(item: Item, captions: list[str]) -> None:
         image.caption = captions[position].strip()[:300] if position < len(captions) else ""
 
 
+@claims_slugs
 def save(user: User, data: SubmissionData, uploads: list[Upload], config, workdir: Path,
          submission: Submission | None = None, submit: bool = False) -> Submission:
     """Create or update a submission (and its item), optionally submitting it; all or nothing.
