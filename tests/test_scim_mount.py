@@ -13,7 +13,7 @@ def test_the_mounted_routes_are_scim2_servers_routes():
     from marketplace.identity import scim_mount
 
     assert list(scim_mount.ROUTES) == [(r.name, r.method, flask_rule(r), r.operation.value) for r in ROUTES]
-    assert scim_mount.FALLBACK_METHODS == list(METHODS)
+    assert list(METHODS) == scim_mount.FALLBACK_METHODS
 
 
 def test_a_web_process_starts_without_loading_scim_or_charting_libraries(tmp_path):
