@@ -20,6 +20,7 @@ from marketplace.mail.services import send_mail
 from marketplace.notifications.services import notify
 from marketplace.people.models import Endorsement
 from marketplace.search.hooks import index_for
+from marketplace.spaces import discussions
 from marketplace.spaces import services as spaces
 from marketplace.submissions.models import Submission
 from tests import factories
@@ -60,9 +61,9 @@ def seed_person(base, tmp_path: Path) -> Person:
     draft = h.make(base, tmp_path, state="draft", submitter=zelda, title=f"{DRAFT} plan")
     space = spaces.create_space(space_data(visibility="open", invite_ids=[zelda.id]), users["leader"])
     spaces.answer_invitation(space, zelda, True)
-    thread = spaces.create_thread(space, zelda, spaces.ThreadData("question", "Refund timing", f"When do refunds land? {POST}", []))
-    answer = spaces.reply(thread, users["leader"], f"Five days, {NAME}.")
-    spaces.toggle_vote(answer, zelda)
+    thread = discussions.create_thread(space, zelda, discussions.ThreadData("question", "Refund timing", f"When do refunds land? {POST}", []))
+    answer = discussions.reply(thread, users["leader"], f"Five days, {NAME}.")
+    discussions.toggle_vote(answer, zelda)
     send_mail(EMAIL, "Hello", f"Hi {NAME}", user_id=zelda.id)
     db.session.commit()
     names = list(db.session.scalars(select(MediaFile.storage_name).where(MediaFile.owner_id == zelda.id)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marketplace.spaces import services
+from marketplace.spaces import discussions, retros, services
 from marketplace.spaces.models import Experiment, Post, Space, Thread
 from tests.factories import Base
 
@@ -38,11 +38,11 @@ def build_world(base: Base, **overrides) -> World:
         users["leader"],
     )
     services.answer_invitation(space, users["employee"], True)
-    thread = services.create_thread(
-        space, users["employee"], services.ThreadData("question", "How do refunds work?", "Which form do I use?", [base.skill.id])
+    thread = discussions.create_thread(
+        space, users["employee"], discussions.ThreadData("question", "How do refunds work?", "Which form do I use?", [base.skill.id])
     )
-    answer = services.reply(thread, users["leader"], "Use the **refund** form.")
-    services.accept(thread, answer)
-    services.create_retro(space, users["leader"], services.RetroData("We argued.", "Customers wait.", "- Write one rule", None))
-    experiment = services.experiments(space)[0]
+    answer = discussions.reply(thread, users["leader"], "Use the **refund** form.")
+    discussions.accept(thread, answer)
+    retros.create_retro(space, users["leader"], retros.RetroData("We argued.", "Customers wait.", "- Write one rule", None))
+    experiment = retros.experiments(space)[0]
     return World(base, space, thread, answer, experiment)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.lifecycle import similar
 from marketplace.models import Notification
-from marketplace.spaces.services import mentionless
+from marketplace.spaces.harvesting import mentionless
 from marketplace.submissions import services as submissions
 from marketplace.submissions.uploads import incoming_dir
 from tests import submission_helpers as h

@@ -77,9 +77,9 @@ def test_empty_network_says_so(as_role, base):
 
 
 def test_harvested_answers_credit_their_authors(base):
-    from marketplace.spaces import services
+    from marketplace.spaces import harvesting
 
     world = build_world(base, visibility="open")
-    services.harvest(world.thread, base.users["leader"], [])
+    harvesting.harvest(world.thread, base.users["leader"], [])
     data = network.compute(30).data
     assert data["harvested"] == [{"name": base.users["leader"].name, "count": 1}]

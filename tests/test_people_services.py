@@ -7,7 +7,7 @@ import pytest
 from marketplace.catalog import services as catalog
 from marketplace.extensions import db
 from marketplace.people import services
-from marketplace.spaces import services as spaces
+from marketplace.spaces import discussions
 from tests import factories
 from tests.spaces_fixtures import build_world
 
@@ -83,11 +83,11 @@ def test_reputation_counts_what_others_valued_not_posting(base):
     leader = services.reputation(base.users["leader"])
     # leader: one published Quick Learn (10) and one accepted answer (15)
     assert (leader.items_published, leader.accepted_answers, leader.points) == (1, 1, 25)
-    spaces.toggle_vote(world.answer, employee)
+    discussions.toggle_vote(world.answer, employee)
     catalog.vote_helpful(employee, base.quick_learn, True)
     catalog.vote_helpful(base.users["admin"], base.quick_learn, False)  # "not helpful" earns nothing
     assert services.reputation(base.users["leader"]).points == 25 + 2 + 1
-    spaces.delete_post(world.answer)
+    discussions.delete_post(world.answer)
     assert services.reputation(base.users["leader"]).points == 10 + 1  # removed posts stop counting
 
 
@@ -107,6 +107,6 @@ def test_badges_follow_their_rules(base):
     assert services.BADGES["ten_endorsements"] in services.reputation(leader).badges
     world = build_world(base)
     for n in range(4):
-        thread = spaces.create_thread(world.space, base.users["employee"], spaces.ThreadData("question", f"Q{n}", "?", []))
-        spaces.accept(thread, spaces.reply(thread, leader, "A"))
+        thread = discussions.create_thread(world.space, base.users["employee"], discussions.ThreadData("question", f"Q{n}", "?", []))
+        discussions.accept(thread, discussions.reply(thread, leader, "A"))
     assert services.BADGES["five_accepted"] in services.reputation(leader).badges

@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.policy import can
 from marketplace.search import demand
 from marketplace.search.models import SearchDemand
-from marketplace.spaces import services as spaces
+from marketplace.spaces import harvesting
 from marketplace.submissions import services as submissions
 from marketplace.submissions.models import Submission
 from tests import submission_helpers as h
@@ -86,7 +86,7 @@ def test_harvest_from_a_space_without_kpi_waits_as_a_draft(base):
     world = build_world(base)
     world.space.kpi = None
     db.session.commit()
-    item = spaces.harvest(world.thread, base.users["leader"], [])
+    item = harvesting.harvest(world.thread, base.users["leader"], [])
     assert item.status == "draft", "an incomplete job aid must not reach the queue by the harvest path either"
     submission = db.session.scalar(select(Submission).where(Submission.item_id == item.id))
     assert submission.state == "draft" and submission.submitter_id == base.users["leader"].id

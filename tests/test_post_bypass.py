@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.search.models import ContentRequest
-from marketplace.spaces import services as spaces
+from marketplace.spaces import discussions
 from marketplace.submissions import services as submissions
 from marketplace.submissions.models import ConfidentialTerm
 from tests import submission_helpers as h
@@ -174,9 +174,9 @@ def world(base, tmp_path):
     """A private space with two threads, submissions in several states, a term and a content request,
     plus what the later features' cases point at (see tests/post_bypass_features.py)."""
     w = build_world(base)
-    w.opening = spaces.opening_post(w.thread)
-    w.other_thread = spaces.create_thread(w.space, base.users["leader"], spaces.ThreadData("question", "Other?", "Body"))
-    w.other_post = spaces.reply(w.other_thread, base.users["employee"], "An answer elsewhere")
+    w.opening = discussions.opening_post(w.thread)
+    w.other_thread = discussions.create_thread(w.space, base.users["leader"], discussions.ThreadData("question", "Other?", "Body"))
+    w.other_post = discussions.reply(w.other_thread, base.users["employee"], "An answer elsewhere")
     w.pending = h.make(base, tmp_path)
     submissions.claim(w.pending, base.users["champion"])
     w.draft = h.make(base, tmp_path, state="draft", title="Half done", summary="")

@@ -13,7 +13,7 @@ import pytest
 
 from marketplace.people import services as people
 from marketplace.search import admin
-from marketplace.spaces import services
+from marketplace.spaces import discussions, services
 from tests import submission_helpers as h
 from tests.spaces_fixtures import space_data
 
@@ -32,10 +32,10 @@ def circle(indexed):
         space = services.create_space(space_data(name=name, visibility=visibility, chatham_house=True,
                                                  skill_ids=[base.skill.id], invite_ids=[member.id]), host)
         services.answer_invitation(space, member, True)
-        thread = services.create_thread(space, member, services.ThreadData(
+        thread = discussions.create_thread(space, member, discussions.ThreadData(
             "question", f"Refund limits in {name}", "Who signs off a big refund? cc @champion", [base.skill.id]))
-        answer = services.reply(thread, host, "The team lead signs off; ask @champion for the form.")
-        services.accept(thread, answer)
+        answer = discussions.reply(thread, host, "The team lead signs off; ask @champion for the form.")
+        discussions.accept(thread, answer)
         spaces[visibility] = (space, thread, answer)
     services.invite(spaces["private"][0], host, [base.users["champion"].id])  # invited, still outside
     admin.rebuild()
@@ -109,6 +109,6 @@ def test_reputation_shown_to_others_ignores_spaces_they_cannot_see(as_role, circ
     before = _numbers(profile)
     # A further accepted answer inside the private space changes nothing the outsider can see.
     space, thread, answer = spaces["private"]
-    services.accept(thread, answer)
-    services.accept(thread, services.reply(thread, host, "Second thought"))
+    discussions.accept(thread, answer)
+    discussions.accept(thread, discussions.reply(thread, host, "Second thought"))
     assert _numbers(as_role("champion").get(f"/people/{host.id}").get_data(as_text=True)) == before

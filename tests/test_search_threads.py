@@ -6,7 +6,9 @@ from sqlalchemy import text
 
 from marketplace.extensions import db
 from marketplace.search import admin, services
+from marketplace.spaces import discussions, retros
 from marketplace.spaces import services as spaces
+from marketplace.spaces.models import Thread
 from tests.spaces_fixtures import build_world, space_data
 
 FRAGMENT = {"HX-Request": "true"}
@@ -26,8 +28,8 @@ def counts(results: services.SearchResults) -> tuple:
     return results.total, results.thread_total, facets
 
 
-def ask(space, user, title: str, body: str) -> spaces.Thread:
-    return spaces.create_thread(space, user, spaces.ThreadData("question", title, body))
+def ask(space, user, title: str, body: str) -> Thread:
+    return discussions.create_thread(space, user, discussions.ThreadData("question", title, body))
 
 
 def test_member_finds_private_thread_and_outsider_sees_no_trace(as_role, indexed):
@@ -85,7 +87,7 @@ def test_chatham_house_results_never_name_authors(as_role, indexed):
     space = spaces.create_space(space_data(name="Candid corner", visibility="open", chatham_house=True), users["leader"])
     spaces.join(space, users["employee"])
     thread = ask(space, users["employee"], "Manager feedback loops", "Honest feedback about quotas.")
-    spaces.reply(thread, users["leader"], "Quotas feel arbitrary to me too.")
+    discussions.reply(thread, users["leader"], "Quotas feel arbitrary to me too.")
     assert titles("quotas", users["champion"]) == ["Manager feedback loops"]
     assert titles("erin", users["champion"]) == [] and titles("leader", users["champion"]) == []  # names never indexed
     hit = run("quotas", users["champion"]).threads[0]
@@ -100,21 +102,21 @@ def test_index_follows_commits_of_threads_posts_and_spaces_not_rollbacks(indexed
     users = indexed.users
     world = build_world(indexed)
     employee, champion = users["employee"], users["champion"]
-    ghost = spaces.Thread(space=world.space, kind="question", title="Ghost platypus", author=employee)
+    ghost = Thread(space=world.space, kind="question", title="Ghost platypus", author=employee)
     db.session.add(ghost)
     db.session.flush()
     db.session.rollback()
     assert titles("platypus", employee) == []
     thread = ask(world.space, employee, "Pallet wrapping", "Stretch film tension?")
-    reply = spaces.reply(thread, users["leader"], "Use the marmot setting.")
+    reply = discussions.reply(thread, users["leader"], "Use the marmot setting.")
     assert titles("marmot", employee) == ["Pallet wrapping"]
-    spaces.edit_post(spaces.opening_post(thread), "Which okapi tension?", title="Okapi wrapping")
+    discussions.edit_post(discussions.opening_post(thread), "Which okapi tension?", title="Okapi wrapping")
     assert titles("stretch", employee) == [] and titles("okapi", employee) == ["Okapi wrapping"]
-    spaces.hide_post(reply, users["leader"], "Off topic")
+    discussions.hide_post(reply, users["leader"], "Off topic")
     assert titles("marmot", employee) == []  # hidden text is not searchable
-    spaces.unhide_post(reply)
+    discussions.unhide_post(reply)
     assert titles("marmot", employee) == ["Okapi wrapping"]
-    spaces.delete_post(reply)
+    discussions.delete_post(reply)
     assert titles("marmot", employee) == []
     world.space.visibility = "open"
     db.session.commit()
@@ -147,7 +149,7 @@ def test_reindex_and_check_include_threads(app, indexed):
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     # Drift behind the ORM's back: an edited post and a vanished thread.
     db.session.execute(text("UPDATE space_posts SET body = 'Narwhal form' WHERE id = :id"), {"id": world.answer.id})
-    retro_id, thread_id = spaces.retros(world.space)[0].id, world.thread.id
+    retro_id, thread_id = retros.retros(world.space)[0].id, world.thread.id
     db.session.execute(text("DELETE FROM space_threads WHERE id = :id"), {"id": retro_id})
     db.session.commit()
     result = runner.invoke(args=["search", "check"])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Item
-from marketplace.spaces import services
+from marketplace.spaces import discussions, services
 from tests.spaces_fixtures import PLAYERS, build_world
 
 MEMBERSHIP = tuple(PLAYERS)
@@ -159,7 +159,7 @@ def test_reply_vote_accept_in_place_with_htmx(as_role, world):
     assert "<script>" not in html and "Via htmx" in html
     vote = member.send(f"{base_url}/posts/{world.answer.id}/vote", htmx=True).get_data(as_text=True)
     assert vote.lstrip().startswith(f'<span id="vote-{world.answer.id}"') and 'aria-pressed="true"' in vote
-    new_post = services.reply_tree(world.thread)[-1].post
+    new_post = discussions.reply_tree(world.thread)[-1].post
     accepted = member.send(f"{base_url}/posts/{new_post.id}/accept", htmx=True).get_data(as_text=True)
     assert accepted.index(f'id="post-{new_post.id}"') < accepted.index(f'id="post-{world.answer.id}"')
     invalid = member.send(f"{base_url}/threads/{world.thread.id}/replies", {"body": ""}, htmx=True)
@@ -179,7 +179,7 @@ def test_edit_marks_and_delete_leaves_placeholder(as_role, world):
 
 def test_host_hides_with_reason(as_role, world):
     host = as_role("leader")
-    post = services.reply(world.thread, world.base.users["employee"], "Spam spam")
+    post = discussions.reply(world.thread, world.base.users["employee"], "Spam spam")
     host.send(f"/spaces/{world.space.slug}/posts/{post.id}/hide", {"reason": "Spam"})
     page = as_role("employee").get(f"/spaces/{world.space.slug}/threads/{world.thread.id}").get_data(as_text=True)
     assert "Hidden by a host: Spam" in page and "Spam spam" not in page

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import Item, Notification
 from marketplace.policy import can
-from marketplace.spaces import services
+from marketplace.spaces import discussions, harvesting, retros, services
 from marketplace.timeutil import today
 from tests.spaces_fixtures import build_world, space_data
 
@@ -21,9 +21,9 @@ def notes_for(user) -> list[str]:
 
 def test_create_space_pins_why_we_are_here_and_invites(base):
     world = build_world(base)
-    rows = services.thread_rows(world.space)
+    rows = discussions.thread_rows(world.space)
     assert rows[0].thread.pinned and rows[0].thread.title == "Why we are here"
-    assert "different refund answers" in services.opening_post(rows[0].thread).body
+    assert "different refund answers" in discussions.opening_post(rows[0].thread).body
     assert world.space.department_id == base.support.id  # from the KPI's department
     assert any("invited you" in text for text in notes_for(base.users["curator"]))
     assert services.membership_of(base.users["curator"], world.space).state == "invited"
@@ -54,8 +54,8 @@ def test_join_open_and_request_members_only(base):
 
 def test_replies_nest_one_level_and_mentions_notify_only_readers(base):
     world = build_world(base)
-    child = services.reply(world.thread, base.users["employee"], "Thanks @leader and @champion", world.answer.id)
-    grandchild = services.reply(world.thread, base.users["leader"], "Welcome", child.id)
+    child = discussions.reply(world.thread, base.users["employee"], "Thanks @leader and @champion", world.answer.id)
+    grandchild = discussions.reply(world.thread, base.users["leader"], "Welcome", child.id)
     assert child.parent_id == world.answer.id and grandchild.parent_id == world.answer.id
     assert any("mentioned you" in t for t in notes_for(base.users["leader"]))
     assert not any("mentioned you" in t for t in notes_for(base.users["champion"]))  # cannot read the space
@@ -63,33 +63,33 @@ def test_replies_nest_one_level_and_mentions_notify_only_readers(base):
 
 def test_votes_are_one_per_person_and_withdrawable(base):
     world = build_world(base)
-    assert services.toggle_vote(world.answer, base.users["employee"]) is True
+    assert discussions.toggle_vote(world.answer, base.users["employee"]) is True
     assert world.answer.score == 1
-    assert services.toggle_vote(world.answer, base.users["employee"]) is False
+    assert discussions.toggle_vote(world.answer, base.users["employee"]) is False
     assert world.answer.score == 0
     assert not can(base.users["leader"], "vote_post", world.answer)  # no votes on your own post
 
 
 def test_accepted_answer_is_first_and_exclusive(base):
     world = build_world(base)
-    other = services.reply(world.thread, base.users["employee"], "Or ask finance.")
-    services.toggle_vote(other, base.users["leader"])
-    tree = services.reply_tree(world.thread, "votes")
+    other = discussions.reply(world.thread, base.users["employee"], "Or ask finance.")
+    discussions.toggle_vote(other, base.users["leader"])
+    tree = discussions.reply_tree(world.thread, "votes")
     assert tree[0].post.id == world.answer.id
-    services.accept(world.thread, other)
+    discussions.accept(world.thread, other)
     db.session.refresh(world.answer)
     assert not world.answer.accepted and other.accepted and world.thread.solved
-    assert services.reply_tree(world.thread, "newest")[0].post.id == other.id
+    assert discussions.reply_tree(world.thread, "newest")[0].post.id == other.id
 
 
 def test_edit_delete_and_hide(base):
     world = build_world(base)
-    services.edit_post(world.answer, "Use the new refund form.")
+    discussions.edit_post(world.answer, "Use the new refund form.")
     assert world.answer.edited_at is not None
-    services.delete_post(world.answer)
+    discussions.delete_post(world.answer)
     assert world.answer.is_removed and world.answer.body == "" and not world.thread.solved
-    other = services.reply(world.thread, base.users["employee"], "Rude words")
-    services.hide_post(other, base.users["leader"], "Off topic")
+    other = discussions.reply(world.thread, base.users["employee"], "Rude words")
+    discussions.hide_post(other, base.users["leader"], "Off topic")
     assert other.is_hidden and other.hidden_reason == "Off topic"
 
 
@@ -138,30 +138,30 @@ def test_end_date_must_be_in_future(base):
 
 def test_retro_now_what_lines_become_experiments(base):
     world = build_world(base)
-    thread = services.create_retro(world.space, base.users["employee"], services.RetroData("A", "B", "1. Try X\n\n* Try Y", date(2030, 1, 1)))
-    titles = [e.title for e in services.experiments(world.space) if e.thread_id == thread.id]
+    thread = retros.create_retro(world.space, base.users["employee"], retros.RetroData("A", "B", "1. Try X\n\n* Try Y", date(2030, 1, 1)))
+    titles = [e.title for e in retros.experiments(world.space) if e.thread_id == thread.id]
     assert titles == ["Try X", "Try Y"]
-    experiment = services.experiments(world.space)[0]
-    services.update_experiment(experiment, "kept")
+    experiment = retros.experiments(world.space)[0]
+    retros.update_experiment(experiment, "kept")
     assert experiment.status == "kept"
     with pytest.raises(services.SpaceError):
-        services.create_retro(world.space, base.users["employee"], services.RetroData("A", "B", "  \n", None))
+        retros.create_retro(world.space, base.users["employee"], retros.RetroData("A", "B", "  \n", None))
 
 
 def test_harvest_makes_pending_job_aid_crediting_contributors(base):
     world = build_world(base)
-    item = services.harvest(world.thread, base.users["leader"], [])
+    item = harvesting.harvest(world.thread, base.users["leader"], [])
     assert item.status == "pending" and item.type == "job_aid" and item.department_id == base.support.id
     assert "Lee Leader" in item.body and "Erin Employee" in item.body
     assert f"/spaces/{world.space.slug}/threads/{world.thread.id}" in item.body
     assert world.thread.harvested_item_id == item.id
     with pytest.raises(services.SpaceError):
-        services.harvest(world.thread, base.users["leader"], [])
+        harvesting.harvest(world.thread, base.users["leader"], [])
 
 
 def test_chatham_house_keeps_authors_out_of_harvest_and_export(base):
     world = build_world(base, chatham_house=True)
-    item = services.harvest(world.thread, base.users["leader"], [])
+    item = harvesting.harvest(world.thread, base.users["leader"], [])
     assert "Lee Leader" not in item.body and "Erin Employee" not in item.body
     export = services.export_markdown(world.space)
     assert "refund" in export and "Lee Leader" not in export and "Erin Employee" not in export
@@ -174,10 +174,10 @@ def test_export_names_authors_without_chatham_house(base):
 
 def test_unsolved_thread_cannot_be_harvested(base):
     world = build_world(base)
-    services.accept(world.thread, world.answer)  # un-accept
+    discussions.accept(world.thread, world.answer)  # un-accept
     assert not can(base.users["leader"], "harvest_thread", world.thread)
     with pytest.raises(services.SpaceError):
-        services.harvest(world.thread, base.users["leader"], [])
+        harvesting.harvest(world.thread, base.users["leader"], [])
     assert db.session.scalar(select(Item).where(Item.status == "pending")) is None
 
 
@@ -200,20 +200,20 @@ def test_a_declined_invitation_does_not_notify_the_inviter(base):
 
 def test_a_reply_to_a_nested_reply_joins_its_parent(base):
     world = build_world(base)
-    child = services.reply(world.thread, base.users["employee"], "Nested", parent_id=world.answer.id)
-    grandchild = services.reply(world.thread, base.users["leader"], "Deeper", parent_id=child.id)
+    child = discussions.reply(world.thread, base.users["employee"], "Nested", parent_id=world.answer.id)
+    grandchild = discussions.reply(world.thread, base.users["leader"], "Deeper", parent_id=child.id)
     assert child.parent_id == world.answer.id and grandchild.parent_id == world.answer.id
-    tree = {node.post.id: [c.id for c in node.children] for node in services.reply_tree(world.thread)}
+    tree = {node.post.id: [c.id for c in node.children] for node in discussions.reply_tree(world.thread)}
     assert tree[world.answer.id] == [child.id, grandchild.id]
 
 
 def test_export_leaves_out_hidden_and_removed_posts_and_reads_cleanly(base):
     world = build_world(base)
-    hidden = services.reply(world.thread, base.users["employee"], "Secret sauce recipe")
-    removed = services.reply(world.thread, base.users["employee"], "Oops wrong thread")
-    services.hide_post(hidden, base.users["leader"], "Off topic")
-    services.delete_post(removed)
-    services.create_retro(world.space, base.users["leader"], services.RetroData("Line one\r\nline two", "B", "- Try it", None))
+    hidden = discussions.reply(world.thread, base.users["employee"], "Secret sauce recipe")
+    removed = discussions.reply(world.thread, base.users["employee"], "Oops wrong thread")
+    discussions.hide_post(hidden, base.users["leader"], "Off topic")
+    discussions.delete_post(removed)
+    retros.create_retro(world.space, base.users["leader"], retros.RetroData("Line one\r\nline two", "B", "- Try it", None))
     text = services.export_markdown(world.space)
     assert "Secret sauce" not in text and "Oops" not in text
     assert "\r" not in text and "Line one\nline two" in text

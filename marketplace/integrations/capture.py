@@ -88,7 +88,7 @@ def spaces_for(user) -> list[Space]:  # noqa: ANN001 - a User
 
 def save(capture: ChatCapture, user, space_id: int | None, title: str, consent: bool) -> Thread:  # noqa: ANN001
     """Turn the capture into a discussion thread in the chosen space; raise CaptureProblem listing every problem."""
-    from marketplace.spaces.services import ThreadData, create_thread
+    from marketplace.spaces.discussions import ThreadData, create_thread
 
     space = next((s for s in spaces_for(user) if s.id == space_id), None)
     problems = [p for p, bad in (

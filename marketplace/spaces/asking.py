@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.policy import can
-from marketplace.spaces import services
+from marketplace.spaces import discussions, services
 from marketplace.spaces.membership import (
     active_space_ids,
     listed_spaces_clause,
@@ -92,5 +92,5 @@ def ask(asker: User, space: Space | None, title: str, body: str) -> Thread:
         member = member or Membership(space_id=space.id, user_id=asker.id, role="member")
         member.state = "active"
         db.session.add(member)
-    data = services.ThreadData("question", title.strip(), (body or "").strip() or title.strip())
-    return services.create_thread(space, asker, data)
+    data = discussions.ThreadData("question", title.strip(), (body or "").strip() or title.strip())
+    return discussions.create_thread(space, asker, data)
