@@ -6,7 +6,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.requests import services as requests
-from marketplace.submissions import services as submissions
+from marketplace.submissions import review
 from marketplace.timeutil import utcnow
 from tests import factories
 from tests import submission_helpers as h
@@ -36,5 +36,5 @@ def lifecycle_base(base, tmp_path):
         base, title="Faster first deals", department_id=base.sales.id, kpi_id=base.kpi.id))
     requests.accept(base.accepted_request, base.users["curator"], base.users["champion"].id, None)
     base.pending = h.make(base, tmp_path)
-    submissions.claim(base.pending, base.users["champion"])
+    review.claim(base.pending, base.users["champion"])
     return base

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Item, MediaFile, Moment
-from marketplace.submissions import services
+from marketplace.submissions import review, services
 from marketplace.submissions.models import Submission
 from marketplace.submissions.uploads import incoming_dir
 from tests import factories, media_fixtures
@@ -46,9 +46,9 @@ def make(base, tmp_path: Path, state: str = "pending", submitter=None, **changes
                                submit=state != "draft")
     if state in {"rejected", "changes_requested", "approved"}:
         reviewer = base.users["champion"]
-        services.claim(submission, reviewer)
+        review.claim(submission, reviewer)
         decision = {"rejected": "reject", "changes_requested": "changes", "approved": "approve"}[state]
-        services.decide(submission, reviewer, decision, "Please blur the badge.")
+        review.decide(submission, reviewer, decision, "Please blur the badge.")
     return submission
 
 

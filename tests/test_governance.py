@@ -9,6 +9,7 @@ from marketplace.extensions import db
 from marketplace.lifecycle import similar
 from marketplace.models import Notification
 from marketplace.spaces.harvesting import mentionless
+from marketplace.submissions import review
 from marketplace.submissions import services as submissions
 from marketplace.submissions.uploads import incoming_dir
 from tests import submission_helpers as h
@@ -16,7 +17,7 @@ from tests import submission_helpers as h
 
 def test_a_submitter_withdraws_a_pending_submission_and_the_reviewer_is_told(as_role, base, tmp_path):
     submission = h.make(base, tmp_path)
-    submissions.claim(submission, base.users["champion"])
+    review.claim(submission, base.users["champion"])
     client = as_role("employee")
     assert client.send(f"/submissions/{submission.id}/withdraw").status_code == 303
     db.session.refresh(submission)
@@ -28,7 +29,7 @@ def test_a_submitter_withdraws_a_pending_submission_and_the_reviewer_is_told(as_
 
 def test_editing_while_pending_makes_a_new_version_and_returns_it_to_the_queue(as_role, base, tmp_path):
     submission = h.make(base, tmp_path)
-    submissions.claim(submission, base.users["champion"])
+    review.claim(submission, base.users["champion"])
     page = as_role("employee").get(f"/submissions/{submission.id}").get_data(as_text=True)
     assert "Edit while it waits" in page and "Withdraw from review" in page
     submissions.save(base.users["employee"], h.data(base, title="Unjamming the label printer fast"), [], current_app.config,
@@ -40,8 +41,8 @@ def test_the_flag_box_only_says_you_can_still_submit_when_you_can(as_role, base,
     submission = h.make(base, tmp_path, transcript="Mail erin.private@example.com")
     reviewer_view = as_role("champion").get(f"/review/{submission.id}").get_data(as_text=True)
     assert "You can still submit" not in reviewer_view and "you can still submit" not in reviewer_view
-    submissions.claim(submission, base.users["champion"])
-    submissions.decide(submission, base.users["champion"], "approve", "")
+    review.claim(submission, base.users["champion"])
+    review.decide(submission, base.users["champion"], "approve", "")
     mine = as_role("employee").get(f"/submissions/{submission.id}").get_data(as_text=True)
     assert "can still submit" not in mine and "can still edit" not in mine
 
@@ -82,7 +83,7 @@ def test_mentions_are_kept_out_of_harvested_titles():
 
 def test_the_reviewer_tidies_a_pending_job_aid_as_a_new_version(as_role, base, tmp_path):
     submission = h.make(base, tmp_path, type="job_aid", title="@sam jammed printer", body="Open it.")
-    submissions.claim(submission, base.users["champion"])
+    review.claim(submission, base.users["champion"])
     response = as_role("champion").send(f"/review/{submission.id}/text",
                                          {"title": "Clearing a jammed printer", "summary": "One minute.", "body": "Open the lid."})
     assert response.status_code == 303

@@ -14,6 +14,7 @@ from marketplace.lifecycle import services as lifecycle
 from marketplace.lifecycle.models import ReviewReminder
 from marketplace.models import Item, Notification
 from marketplace.search.services import SearchRequest, search
+from marketplace.submissions import review
 from marketplace.submissions import services as submissions
 from marketplace.submissions.uploads import incoming_dir
 from marketplace.timeutil import today
@@ -45,7 +46,7 @@ def test_an_edit_waits_for_review_while_the_published_version_stays_live(base):
     assert live.body == "Body of **expense-claim-rejected**." and live.version == 1 and live.is_published
     assert revision.item.status == "pending"  # the working copy is never visible as a catalog item
     assert catalog.item_by_slug(live.slug).body == live.body
-    old, new, rows = submissions.latest_changes(revision)
+    old, new, rows = review.latest_changes(revision)
     assert (old, new) == (1, 2) and ("add", "New **steps**.") in rows and ("remove", "Body of **expense-claim-rejected**.") in rows
 
 
@@ -53,8 +54,8 @@ def test_approving_the_edit_replaces_the_live_content_and_moves_the_version_on(b
     live = base.job_aid
     revision = _edit(base, live, base.users["champion"], title="Expense claim rejected? Fix it in 5 minutes", body="New.")
     reviewer = base.users["curator"]
-    submissions.claim(revision, reviewer)
-    submissions.decide(revision, reviewer, "approve", "")
+    review.claim(revision, reviewer)
+    review.decide(revision, reviewer, "approve", "")
     db.session.refresh(live)
     assert (live.title, live.body, live.version, live.status) == ("Expense claim rejected? Fix it in 5 minutes", "New.", 2, "published")
     assert revision.item.status == "superseded"
@@ -211,8 +212,8 @@ def test_files_shared_with_an_edit_stay_visible_on_the_live_item_and_are_kept(as
                                       moment_id=live.moment_id, department_id=base.support.id, kpi_ids=[base.kpi2.id])
     submissions.save(base.users["leader"], data, [], current_app.config, incoming_dir(), submission=revision, submit=True)
     assert as_role("employee").get(f"/media/{media_id}").status_code == 200  # the working copy does not hide it
-    submissions.claim(revision, base.users["curator"])
-    submissions.decide(revision, base.users["curator"], "approve", "")
+    review.claim(revision, base.users["curator"])
+    review.decide(revision, base.users["curator"], "approve", "")
     db.session.refresh(live)
     assert live.title == "Logging a call in ninety seconds" and live.images[0].media_id == media_id
     assert as_role("employee").get(f"/media/{media_id}").status_code == 200

@@ -66,9 +66,9 @@ def test_a_refused_file_fails_at_once_and_an_admin_sees_it(as_role, base):
 
 def test_an_admin_retries_a_run_that_failed_for_server_trouble(as_role, base, tmp_path, monkeypatch):
     client = as_role("employee")
-    from marketplace.submissions import pipeline
+    from marketplace.submissions import video_pdf
 
-    monkeypatch.setattr(pipeline, "FFPROBE", "/nonexistent/ffprobe")  # the server is missing a tool
+    monkeypatch.setattr(video_pdf, "FFPROBE", "/nonexistent/ffprobe")  # the server is missing a tool
     video = fx.video(tmp_path / "clip.webm").read_bytes()
     post_form(client, base, (video, "clip.webm"))
     run = processing.latest_run(db.session.scalar(select(h.Submission.id)))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Notification
-from marketplace.submissions import pipeline, screening
+from marketplace.submissions import pipeline, review, screening
 from marketplace.submissions import services as submissions
 from marketplace.submissions.models import Submission, SubmissionEvent, SubmissionVersion
 from marketplace.submissions.redaction import REDACTED
@@ -153,9 +153,9 @@ def test_personal_data_removed_in_a_later_version_is_redacted_from_every_version
     submission = submissions.save(employee, h.data(base, type="job_aid", title=title, body=f"Call {PHONE} if stuck."), [],
                                   current_app.config, incoming_dir(), submit=True)
     assert {f["kind"] for f in submission.findings} == {"email", "phone"}
-    submissions.claim(submission, champion)
-    submissions.decide(submission, champion, "changes", f"Please take out {EMAIL}.")
-    submissions.comment(submission, champion, f"For example {PHONE} should go.")
+    review.claim(submission, champion)
+    review.decide(submission, champion, "changes", f"Please take out {EMAIL}.")
+    review.comment(submission, champion, f"For example {PHONE} should go.")
     assert _stored_anywhere(EMAIL) and _stored_anywhere(PHONE)
     submissions.save(employee, h.data(base, type="job_aid", title="Expenses: ask the finance desk", body="Ask the finance desk."),
                      [], current_app.config, incoming_dir(), submission=submission, submit=True)

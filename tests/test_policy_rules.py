@@ -16,6 +16,7 @@ from marketplace.policy import can
 from marketplace.search import demand
 from marketplace.search.models import SearchDemand
 from marketplace.spaces import harvesting
+from marketplace.submissions import review
 from marketplace.submissions import services as submissions
 from marketplace.submissions.models import Submission
 from tests import submission_helpers as h
@@ -53,8 +54,8 @@ def test_nobody_may_claim_their_own_work(base, tmp_path):
     own = h.make(base, tmp_path, submitter=base.users["champion"])
     assert not can(base.users["champion"], "claim_submission", own)
     assert can(base.users["curator"], "claim_submission", own)
-    with pytest.raises(submissions.InvalidTransition):
-        submissions.claim(own, base.users["champion"])
+    with pytest.raises(review.InvalidTransition):
+        review.claim(own, base.users["champion"])
     assert own.claimed_by_id is None
 
 
@@ -62,7 +63,7 @@ def test_only_the_claimant_or_staff_may_release(base, tmp_path):
     pending = h.make(base, tmp_path)
     second = h.extra_user("champ2@test.example", "Cam Second", base.sales, champion_of=[base.sales])
     assert not can(base.users["champion"], "release_submission", pending), "nothing to release before a claim"
-    submissions.claim(pending, base.users["champion"])
+    review.claim(pending, base.users["champion"])
     assert can(base.users["champion"], "release_submission", pending)
     assert can(base.users["curator"], "release_submission", pending)
     assert not can(second, "release_submission", pending)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.search.models import ContentRequest
 from marketplace.spaces import discussions
-from marketplace.submissions import services as submissions
+from marketplace.submissions import review
 from marketplace.submissions.models import ConfidentialTerm
 from tests import submission_helpers as h
 from tests.post_bypass_features import extend_world, feature_cases
@@ -178,7 +178,7 @@ def world(base, tmp_path):
     w.other_thread = discussions.create_thread(w.space, base.users["leader"], discussions.ThreadData("question", "Other?", "Body"))
     w.other_post = discussions.reply(w.other_thread, base.users["employee"], "An answer elsewhere")
     w.pending = h.make(base, tmp_path)
-    submissions.claim(w.pending, base.users["champion"])
+    review.claim(w.pending, base.users["champion"])
     w.draft = h.make(base, tmp_path, state="draft", title="Half done", summary="")
     w.own = h.make(base, tmp_path, submitter=base.users["champion"], title="By the champion")
     w.champion2 = h.extra_user("champ2@test.example", "Cam Second", base.sales, champion_of=[base.sales])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.submissions import services
+from marketplace.submissions import review
 from tests import submission_helpers as h
 from tests.test_route_matrix import (
     EXTRA_ROUTES,
@@ -64,7 +64,7 @@ EXTRA_ROUTES.update(SUBMISSION_ROUTES)
 def with_submissions(base, tmp_path):
     """The base data plus a claimed pending submission and a draft, both by the employee."""
     base.pending = h.make(base, tmp_path)
-    services.claim(base.pending, base.users["champion"])
+    review.claim(base.pending, base.users["champion"])
     base.draft_submission = h.make(base, tmp_path, state="draft", title="Half done")
     return base
 

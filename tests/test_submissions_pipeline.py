@@ -9,7 +9,7 @@ import time
 import pytest
 from PIL import Image
 
-from marketplace.submissions import pipeline
+from marketplace.submissions import pipeline, video_pdf
 from tests import media_fixtures as fx
 
 LIMITS = pipeline.Limits(max_bytes=5 * 2**20, max_video_seconds=20 * 60, max_image_pixels=40_000_000)
@@ -100,20 +100,20 @@ def test_a_pdf_no_parser_can_read_is_refused_because_it_cannot_be_checked(tmp_pa
 
 
 def test_a_missing_or_slow_renderer_is_tolerated(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "PDFTOPPM", str(tmp_path / "no-such-pdftoppm"))
+    monkeypatch.setattr(video_pdf, "PDFTOPPM", str(tmp_path / "no-such-pdftoppm"))
     assert run(tmp_path, fx.pdf(), "a.pdf").preview is None
     stuck = tmp_path / "stuck-renderer"  # stands in for pdftoppm looping on a hostile file
     stuck.write_text("#!/bin/sh\nexec sleep 30\n")
     stuck.chmod(0o755)
-    monkeypatch.setattr(pipeline, "PDFTOPPM", str(stuck))
-    monkeypatch.setattr(pipeline, "PDF_RENDER_SECONDS", 0.5)
+    monkeypatch.setattr(video_pdf, "PDFTOPPM", str(stuck))
+    monkeypatch.setattr(video_pdf, "PDF_RENDER_SECONDS", 0.5)
     started = time.monotonic()
     assert run(tmp_path, fx.pdf(), "b.pdf").preview is None
     assert time.monotonic() - started < 10  # killed at the timeout, not waited for
 
 
 def test_pdftoppm_is_debians():
-    assert subprocess.run([pipeline.PDFTOPPM, "-v"], capture_output=True).returncode == 0
+    assert subprocess.run([video_pdf.PDFTOPPM, "-v"], capture_output=True).returncode == 0
 
 
 HOSTILE = [
@@ -169,8 +169,8 @@ def test_type_comes_from_content_not_name(tmp_path):
 
 
 def test_ffprobe_and_ffmpeg_are_debians(tmp_path):
-    assert subprocess.run([pipeline.FFPROBE, "-version"], capture_output=True).returncode == 0
-    assert subprocess.run([pipeline.FFMPEG, "-version"], capture_output=True).returncode == 0
+    assert subprocess.run([video_pdf.FFPROBE, "-version"], capture_output=True).returncode == 0
+    assert subprocess.run([video_pdf.FFMPEG, "-version"], capture_output=True).returncode == 0
 
 
 # Photo sequences ------------------------------------------------------------------------

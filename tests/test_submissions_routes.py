@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.media.services import path_for
 from marketplace.models import Item, MediaFile
 from marketplace.notifications.models import Notification
-from marketplace.submissions import services
+from marketplace.submissions import curator_lists
 from marketplace.submissions.models import Submission
 from tests import media_fixtures as fx
 from tests import submission_helpers as h
@@ -40,8 +41,8 @@ def test_employee_submits_an_image_quick_learn(as_role, base, app):
     [image] = submission.item.images
     assert submission.state == "pending" and image.media.kind == "image" and submission.item.media is None
     assert image.thumbnail.kind == "thumbnail"
-    stored = services.path_for(image.media)
-    assert stored.parent == services.path_for(image.thumbnail).parent
+    stored = path_for(image.media)
+    assert stored.parent == path_for(image.thumbnail).parent
     assert "static" not in str(stored) and fx.CAMERA.encode() not in stored.read_bytes()
     assert not any(name.startswith("incoming/") and name.endswith(".part") for name in h.files_on_disk())
     page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
@@ -291,7 +292,7 @@ def test_curators_manage_trusted_people_and_terms(as_role, base):
     assert "Project Falcon" in curator.get("/review/terms").get_data(as_text=True)
     form = {"user_id": base.users["employee"].id, "department_id": base.sales.id}
     assert curator.send("/review/trusted", form).status_code == 303
-    assert services.is_trusted(base.users["employee"], base.sales.id)
+    assert curator_lists.is_trusted(base.users["employee"], base.sales.id)
     for role in ("employee", "champion", "leader"):
         assert as_role(role).get("/review/trusted").status_code == 403
         assert as_role(role).send("/review/terms", {"term": "x"}).status_code == 403

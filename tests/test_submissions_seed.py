@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace import seed
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.submissions import services
+from marketplace.submissions import review
 from marketplace.submissions.seed import seed_submissions
 from tests.conftest import clear_data
 
@@ -19,11 +19,11 @@ def test_demo_submissions_fill_the_queues_once(app):
         assert seed_submissions() == 0
         champion = db.session.scalar(select(User).where(User.email == "champion@demo.test"))
         curator = db.session.scalar(select(User).where(User.email == "curator@demo.test"))
-        mine = services.queue(champion, services.QueueFilters(), 3)
-        everything = services.queue(curator, services.QueueFilters(), 3)
+        mine = review.queue(champion, review.QueueFilters(), 3)
+        everything = review.queue(curator, review.QueueFilters(), 3)
         assert len(mine) == 2 and len(everything) == 3
         assert any(s.flag_count for s in mine)
-        assert [s.item.title for s in services.queue(curator, services.QueueFilters(overdue=True), 3)] == [
+        assert [s.item.title for s in review.queue(curator, review.QueueFilters(overdue=True), 3)] == [
             "Kit check before an on-site demo"
         ]
         clear_data()

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, text
 
 from marketplace import migrate, seed
 from marketplace.extensions import db
+from marketplace.media.services import path_for
 from marketplace.models import Item, ItemImage, MediaFile
-from marketplace.submissions import processing, services
+from marketplace.submissions import processing, review, services
 from marketplace.submissions.models import Submission
 from marketplace.submissions.pipeline import MediaRejected
 from marketplace.submissions.uploads import incoming_dir
@@ -35,9 +36,9 @@ def sequence(base, tmp_path, state: str = "pending", captions=("Open the lid.", 
     submission = services.save(base.users["employee"], h.data(base, captions=list(captions), **changes),
                                photos(tmp_path), current_app.config, incoming_dir(), submit=state != "draft")
     if state in {"rejected", "changes_requested", "approved"}:
-        services.claim(submission, base.users["champion"])
+        review.claim(submission, base.users["champion"])
         decision = {"rejected": "reject", "changes_requested": "changes", "approved": "approve"}[state]
-        services.decide(submission, base.users["champion"], decision, "Sharper photos, please.")
+        review.decide(submission, base.users["champion"], decision, "Sharper photos, please.")
     return submission
 
 
@@ -56,14 +57,14 @@ def test_images_are_stored_in_order_with_captions_and_without_exif(base, tmp_pat
     assert [i.caption for i in item.images] == ["Open the lid.", "", "Close it."]
     assert item.media is None and item.poster is None
     for image, (width, height) in zip(item.images, SIZES, strict=True):
-        stored = services.path_for(image.media).read_bytes()
+        stored = path_for(image.media).read_bytes()
         for secret in (b"Exif", fx.CAMERA.encode(), fx.SECRET.encode(), b"GPS"):
             assert secret not in stored
         with Image.open(io.BytesIO(stored)) as picture:
             assert picture.format == "JPEG" and not picture.getexif() and "comment" not in picture.info
             assert picture.size == (height, width) == (image.media.width, image.media.height)  # orientation applied
-        assert image.thumbnail.kind == "thumbnail" and services.path_for(image.thumbnail).is_file()
-        assert fx.CAMERA.encode() not in services.path_for(image.thumbnail).read_bytes()
+        assert image.thumbnail.kind == "thumbnail" and path_for(image.thumbnail).is_file()
+        assert fx.CAMERA.encode() not in path_for(image.thumbnail).read_bytes()
 
 
 def test_one_bad_file_refuses_the_whole_sequence_and_leaves_nothing(base, tmp_path):
@@ -96,14 +97,14 @@ def test_a_video_or_pdf_cannot_join_a_sequence(base, tmp_path):
 
 def test_resubmission_replaces_the_images_and_the_diff_says_so(base, tmp_path):
     submission = sequence(base, tmp_path, state="changes_requested")
-    old_paths = [services.path_for(m) for m in services.stored_files(submission.item)]
+    old_paths = [path_for(m) for m in services.stored_files(submission.item)]
     assert len(old_paths) == 6 and all(p.is_file() for p in old_paths)
     services.save(base.users["employee"], h.data(base, captions=["Now sharper."]), photos(tmp_path, ["sharp.jpg"]),
                   current_app.config, incoming_dir(), submission=submission, submit=True)
     assert submission.state == "pending" and [i.media.original_name for i in submission.item.images] == ["sharp.jpg"]
     assert not any(p.is_file() for p in old_paths)
     assert db.session.scalar(select(func.count()).select_from(MediaFile)) == 2 + 1  # new image, thumbnail, base item
-    _, _, rows = services.latest_changes(submission)
+    _, _, rows = review.latest_changes(submission)
     removed = [t for kind, t in rows if kind == "remove" and t.startswith("Image")]
     added = [t for kind, t in rows if kind == "add" and t.startswith("Image")]
     assert len(removed) == 3 and removed[0].startswith("Image 1 of 3: 1-open.jpg (") and removed[0].endswith("): Open the lid.")
@@ -121,7 +122,7 @@ def test_captions_change_without_uploading_again(base, tmp_path):
 
 def test_turning_a_sequence_into_a_job_aid_or_a_video_removes_the_images(base, tmp_path):
     submission = sequence(base, tmp_path, state="draft")
-    paths = [services.path_for(m) for m in services.stored_files(submission.item)]
+    paths = [path_for(m) for m in services.stored_files(submission.item)]
     video = fx.video(tmp_path / "clip.webm", seconds=1)
     services.save(base.users["employee"], h.data(base), [services.Upload(video, "clip.webm")], current_app.config,
                   incoming_dir(), submission=submission)
@@ -271,7 +272,7 @@ def test_the_demo_seed_has_a_captioned_photo_sequence(app):
         assert item.status == "published" and item.media is None
         assert [i.media.original_name for i in item.images] == [f"stretch-wrapping-a-pallet-{n}.png" for n in range(1, 5)]
         assert all(i.caption and (i.media.width, i.media.height) == (640, 360) for i in item.images)
-        assert all(services.path_for(i.media).is_file() for i in item.images)
+        assert all(path_for(i.media).is_file() for i in item.images)
         single = db.session.scalar(select(Item).where(Item.slug == "receipt-photo-that-passes"))
         assert len(single.images) == 1 and single.media is None
         clear_data()

@@ -152,7 +152,7 @@ def unanswered_questions() -> int:
 def overdue_reviews(sla_days: int) -> int:
     """Tell champions' channels about submissions waiting past the review SLA."""
     from marketplace.submissions.models import Submission
-    from marketplace.submissions.services import overdue_cutoff
+    from marketplace.submissions.review import overdue_cutoff
 
     queued = 0
     cutoff = overdue_cutoff(utcnow(), sla_days)

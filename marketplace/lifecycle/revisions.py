@@ -51,7 +51,7 @@ def _copy(live: Item) -> Item:
 
 def start(live: Item, editor: User, findings: list[dict]) -> Submission:
     """Open an edit of a published item (not committed: the save that follows commits it all)."""
-    from marketplace.submissions.services import _event, snapshot
+    from marketplace.submissions.records import event, snapshot
 
     copy = _copy(live)
     db.session.flush()  # the copy (and its slug) exists before anything queries again
@@ -63,7 +63,7 @@ def start(live: Item, editor: User, findings: list[dict]) -> Submission:
         # Version 1 is the published text, so the review shows exactly what the edit changes.
         submission.versions.append(SubmissionVersion(number=1, snapshot=snapshot(live), author_id=live.owner_id,
                                                      created_at=utcnow()))
-        _event(submission, "created", editor, f"Edit of the published version {live.version}")
+        event(submission, "created", editor, f"Edit of the published version {live.version}")
     return submission  # flushed by the save that follows, once the form's department is set
 
 

@@ -15,14 +15,14 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from marketplace.submissions import pipeline
+from marketplace.submissions import images, pipeline
 
 DECODE_MEMORY_MB = int(os.environ.get("IMAGE_DECODE_MEMORY_MB", "1024"))
 DECODE_SECONDS = 120
 
 
 def image(source: Path, mime: str, workdir: Path, limits: pipeline.Limits, outputs: list[pipeline.Output]):
-    """pipeline._image in a child process; the outputs it made are added to `outputs`."""
+    """images.clean_image in a child process; the outputs it made are added to `outputs`."""
     workdir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "marketplace.media.isolated", str(source), mime, str(workdir),
                str(limits.max_image_pixels), str(limits.max_bytes)]
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     limits = pipeline.Limits(max_bytes=int(max_bytes), max_video_seconds=0, max_image_pixels=int(max_pixels))
     outputs: list[pipeline.Output] = []
     try:
-        pipeline._image(Path(source), mime, Path(workdir), limits, outputs)
+        images.clean_image(Path(source), mime, Path(workdir), limits, outputs)
     except pipeline.MediaRejected as refusal:
         pipeline.discard(outputs)
         print(json.dumps({"rejected": refusal.message, "status": refusal.status}))

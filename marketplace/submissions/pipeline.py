@@ -2,42 +2,28 @@
 
 Everything here works on files in a work directory and never on request objects, so the
 same code serves uploads, the seed and the tests. Any refusal raises MediaRejected with
-a message written for the person who chose the file.
+a message written for the person who chose the file. This module holds the types, the
+quick checks and the tool runner; images.py and video_pdf.py do the work per kind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import json
 import os
 import re
 import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import filetype
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from marketplace.submissions import pdfcheck
-
-FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
-FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
-PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 PRLIMIT = shutil.which("prlimit")  # util-linux; without it the wall-clock timeout still applies
-# A PDF is hostile until proven otherwise: page 1 only, scaled down, bounded time, memory and output.
-PDF_RENDER_SECONDS = 20
-PDF_RENDER_LIMITS = ["--as=1073741824", "--cpu=20", "--fsize=33554432"]
 CHUNK = 1024 * 1024
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 MAX_NAME_LENGTH = 200
-THUMBNAIL_SIZE = (640, 640)
 
 # Detected content type -> (kind, stored extension, file-name extensions that may claim it).
 ALLOWED = {
@@ -48,15 +34,10 @@ ALLOWED = {
     "image/webp": ("image", "webp", {"webp"}),
     "application/pdf": ("pdf", "pdf", {"pdf"}),
 }
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-CONTAINERS = {"video/mp4": "mp4", "video/webm": "webm"}  # ffprobe format_name must mention it
 ALLOWED_EXTENSIONS = sorted({ext for _, _, names in ALLOWED.values() for ext in names})
 
 # Markup or script inside an image or PDF means a polyglot, whatever the pixels look like.
 ACTIVE_MARKERS = [b"<script", b"<html", b"<body", b"<iframe", b"<svg", b"<?php", b"javascript:", b"onerror="]
-PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
-PDF_TEXT_SECONDS = 20
-PDF_TEXT_LIMIT = 200_000  # characters screened; a longer PDF is screened up to here
 
 
 class MediaRejected(ValueError):
@@ -209,9 +190,14 @@ def check(source: Path, name: str | None, limits: Limits, kinds: set[str] | None
             f"Name it with one of: {', '.join('.' + e for e in sorted(name_extensions))}.", 415,
         )
     if kind == "image":
+        # Imported here: the per-kind modules import this one.
+        from marketplace.submissions.images import check_dimensions
+
         refuse_active_content(source)
-        _check_dimensions(source, mime, limits)
+        check_dimensions(source, mime, limits)
     elif kind == "pdf":
+        from marketplace.submissions.video_pdf import refuse_active_pdf
+
         refuse_active_pdf(source)  # in the request: a hostile PDF is refused before anything is stored
     return Checked(display_name, mime, kind)
 
@@ -226,36 +212,17 @@ def process(source: Path, name: str | None, workdir: Path, limits: Limits, kinds
 
             main, preview = isolated.image(source, checked.mime, workdir, limits, outputs)
         elif checked.kind == "video":
-            main, preview = _video(source, checked.mime, workdir, limits, outputs)
+            from marketplace.submissions.video_pdf import clean_video
+
+            main, preview = clean_video(source, checked.mime, workdir, limits, outputs)
         else:
-            main, preview = _pdf(source, workdir, outputs)
+            from marketplace.submissions.video_pdf import clean_pdf
+
+            main, preview = clean_pdf(source, workdir, outputs)
     except BaseException:
         discard(outputs)
         raise
     return Result(main, preview, checked.name, outputs)
-
-
-def _check_dimensions(source: Path, mime: str, limits: Limits) -> None:
-    # Reads the header only: the pixel count is known before anything is decoded.
-    with _image_errors(), Image.open(source, formats=[PILLOW_FORMATS[mime]]) as opened:
-        if opened.width * opened.height > limits.max_image_pixels:
-            raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
-
-
-@contextlib.contextmanager
-def _image_errors() -> Iterator[None]:
-    """Turn Pillow's errors (and its bomb warning, made an error) into refusals worded for people."""
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            yield
-    except MediaRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise MediaRejected("This image declares far more pixels than any photo (a decompression bomb) and was refused.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-        raise MediaRejected(f"This image is damaged or incomplete and could not be read ({type(error).__name__}).") from None
 
 
 def discard(outputs: list[Output]) -> None:
@@ -264,7 +231,8 @@ def discard(outputs: list[Output]) -> None:
         output.path.unlink(missing_ok=True)
 
 
-def _new_output(workdir: Path, outputs: list[Output], kind: str, content_type: str, extension: str) -> Output:
+def new_output(workdir: Path, outputs: list[Output], kind: str, content_type: str, extension: str) -> Output:
+    """A fresh output path in `workdir`, added to `outputs` so a refusal removes it."""
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"out-{secrets.token_hex(12)}.{extension}"
     output = Output(path, kind, content_type, extension)
@@ -286,78 +254,6 @@ def refuse_active_content(path: Path, extra: re.Pattern[bytes] | None = None) ->
             tail = chunk[-32:]
 
 
-def _image(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list[Output]):
-    """Decode, straighten and re-encode an image; at most two full copies of the pixels exist at once."""
-    refuse_active_content(source)
-    pillow_format = PILLOW_FORMATS[mime]
-    with _image_errors():
-        with Image.open(source, formats=[pillow_format]) as opened:
-            if opened.width * opened.height > limits.max_image_pixels:
-                raise MediaRejected(_too_many_pixels(opened.width, opened.height, limits))
-            opened.load()
-            ImageOps.exif_transpose(opened, in_place=True)  # no extra copy of the pixels
-            mode = "RGB" if pillow_format == "JPEG" or not _has_alpha(opened) else "RGBA"
-            converted = opened.convert(mode)
-        del opened  # closing does not free the pixels; dropping the last reference does
-    # A brand-new image has no EXIF, GPS, ICC, XMP or comments to carry over. Pasting (not tobytes and
-    # frombytes) keeps at most two copies of the pixels at any moment.
-    clean = Image.new(mode, converted.size)
-    clean.paste(converted)
-    del converted
-    main = _new_output(workdir, outputs, "image", mime, ALLOWED[mime][1])
-    options = {"JPEG": {"quality": 88}, "PNG": {}, "WEBP": {"quality": 85}}[pillow_format]
-    clean.save(main.path, pillow_format, **options)
-    main.width, main.height = clean.size
-    return main, _thumbnail(clean, workdir, outputs)
-
-
-def _thumbnail(clean: Image.Image, workdir: Path, outputs: list[Output]) -> Output:
-    # Shrinks `clean` in place: callers are done with it.
-    thumb = _new_output(workdir, outputs, "thumbnail", "image/webp", "webp")
-    clean.thumbnail(THUMBNAIL_SIZE)
-    clean.save(thumb.path, "WEBP", quality=80)
-    thumb.width, thumb.height = clean.size
-    return thumb
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    return "A" in image.getbands() or "transparency" in image.info
-
-
-def _too_many_pixels(width: int, height: int, limits: Limits) -> str:
-    return f"This image is {width} × {height} pixels; the limit is {limits.max_image_pixels / 1e6:.0f} megapixels."
-
-
-def probe(path: Path) -> dict:
-    """Container facts from ffprobe: format name, duration and streams."""
-    command = [
-        FFPROBE, "-v", "error", "-show_entries",
-        "format=format_name,duration:stream=codec_type,codec_name,width,height,duration", "-of", "json", str(path),
-    ]
-    try:
-        result = run_tool(command, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise MediaRejected("We could not read this video.") from None
-    except OSError as error:
-        # ffprobe missing or not runnable: the server's fault, not the file's, so the job retries and an admin sees it.
-        raise RuntimeError(f"ffprobe could not run ({error}); install ffmpeg (scripts/ensure-media-tools)") from error
-    if result.returncode != 0:
-        raise MediaRejected("This video is damaged or incomplete and could not be read.")
-    return json.loads(result.stdout or b"{}")
-
-
-def _duration(facts: dict) -> float | None:
-    candidates = [facts.get("format", {}).get("duration")]
-    candidates += [s.get("duration") for s in facts.get("streams", [])]
-    values = []
-    for value in candidates:
-        try:
-            values.append(float(value))
-        except (TypeError, ValueError):
-            continue
-    return max(values) if values else None
-
-
 def _die_with_parent() -> None:
     # In the child before exec: the kernel kills it (SIGKILL) when the worker that started it dies,
     # so a killed job leaves no ffmpeg or pdftoppm running on to the end.
@@ -373,102 +269,9 @@ def run_tool(command: list[str], timeout: float) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
 
 
-def _run(command: list[str], timeout: float = 600) -> bool:
+def run_quietly(command: list[str], timeout: float = 600) -> bool:
+    """Run a media tool as run_tool does; True when it succeeded, False when it failed, was missing or timed out."""
     try:
         return run_tool(command, timeout).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-def _video(source: Path, mime: str, workdir: Path, limits: Limits, outputs: list[Output]):
-    facts = probe(source)
-    if CONTAINERS[mime] not in facts.get("format", {}).get("format_name", ""):
-        raise MediaRejected("This video's container is not MP4 or WebM.", 415)
-    video = next((s for s in facts.get("streams", []) if s.get("codec_type") == "video"), None)
-    if video is None:
-        raise MediaRejected("This file has no video track.")
-    seconds = _duration(facts)
-    if seconds is None:
-        raise MediaRejected("We could not read how long this video is.")
-    if seconds > limits.max_video_seconds:
-        raise MediaRejected(
-            f"This video is {seconds / 60:.1f} minutes long; the limit is {limits.max_video_seconds / 60:g} minutes.", 413
-        )
-    extension = ALLOWED[mime][1]
-    main = _new_output(workdir, outputs, "video", mime, extension)
-    # Remux without re-encoding: drops metadata (phones write GPS there) and moves the index up front.
-    remux = [FFMPEG, "-v", "error", "-y", "-i", str(source), "-map", "0:v", "-map", "0:a?", "-c", "copy",
-             "-map_metadata", "-1", "-map_chapters", "-1"]
-    remux += ["-movflags", "+faststart", "-f", "mp4"] if extension == "mp4" else ["-f", "webm"]
-    if not _run([*remux, str(main.path)]):
-        raise MediaRejected("This video could not be processed; try exporting it again as MP4 or WebM.")
-    main.width, main.height, main.duration_seconds = video.get("width"), video.get("height"), round(seconds, 2)
-    poster = _new_output(workdir, outputs, "poster", "image/jpeg", "jpg")
-    at = f"{min(1.0, seconds / 2):.2f}"
-    grab = [FFMPEG, "-v", "error", "-y", "-ss", at, "-i", str(main.path), "-frames:v", "1",
-            "-vf", "scale='min(640,iw)':-2", "-map_metadata", "-1", str(poster.path)]
-    if not _run(grab) or not poster.path.is_file() or poster.path.stat().st_size == 0:
-        outputs.remove(poster)
-        poster.path.unlink(missing_ok=True)
-        return main, None
-    return main, poster
-
-
-def refuse_active_pdf(source: Path) -> None:
-    """Refuse a PDF with scripts, actions, forms or attachments, judged by a real parser after decompression."""
-    refuse_active_content(source)
-    reason = pdfcheck.active_content(source)
-    if reason:
-        raise MediaRejected(
-            f"This PDF was refused because {reason}. Print it to a new PDF (or export it again without "
-            "scripts, forms, attachments or automatic actions) and upload that.", 415,
-        )
-
-
-def _pdf(source: Path, workdir: Path, outputs: list[Output]):
-    refuse_active_pdf(source)
-    main = _new_output(workdir, outputs, "pdf", "application/pdf", "pdf")
-    shutil.copyfile(source, main.path)  # copies in chunks; the upload temp file goes away
-    return main, pdf_thumbnail(main.path, workdir, outputs)
-
-
-def pdf_text(pdf: Path) -> str:
-    """The PDF's text (Debian's pdftotext, bounded in time and memory), or "" when it has none or fails."""
-    if not pdf.is_file():
-        return ""
-    command = [PDFTOTEXT, "-q", "-enc", "UTF-8", "-l", "200", str(pdf), "-"]
-    if PRLIMIT:
-        command = [PRLIMIT, *PDF_RENDER_LIMITS, "--", *command]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=PDF_TEXT_SECONDS, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return done.stdout.decode("utf-8", "replace")[:PDF_TEXT_LIMIT] if done.returncode == 0 else ""
-
-
-def pdf_thumbnail(pdf: Path, workdir: Path, outputs: list[Output]) -> Output | None:
-    """Page 1 of a PDF as a thumbnail, or None: a PDF we cannot render is still accepted."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(dir=workdir, prefix="pdf-"))
-    try:
-        longest = str(max(THUMBNAIL_SIZE))
-        render = [PDFTOPPM, "-f", "1", "-l", "1", "-singlefile", "-png", "-scale-to", longest, str(pdf), str(scratch / "page")]
-        if PRLIMIT:
-            render = [PRLIMIT, *PDF_RENDER_LIMITS, "--", *render]
-        page_png = scratch / "page.png"
-        if not _run(render, timeout=PDF_RENDER_SECONDS) or not page_png.is_file():
-            return None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(page_png, formats=["PNG"]) as page:
-                    if page.width * page.height > 4 * THUMBNAIL_SIZE[0] * THUMBNAIL_SIZE[1]:
-                        return None  # -scale-to was ignored: do not trust the rest either
-                    converted = page.convert("RGB")
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
-                Image.DecompressionBombError, Image.DecompressionBombWarning):
-            return None
-        # Re-encoded from raw pixels like every other thumbnail, so nothing of the renderer's file survives.
-        return _thumbnail(Image.frombytes("RGB", converted.size, converted.tobytes()), workdir, outputs)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Department, User
 from marketplace.catalog.models import KPI, Item, Moment
 from marketplace.extensions import db
-from marketplace.submissions import services
+from marketplace.submissions import curator_lists, services
 from marketplace.timeutil import utcnow
 
 DEMO_TERM = "Project Nightjar"
@@ -44,7 +44,7 @@ def seed_submissions() -> int:
     """Add the demo submissions that do not exist yet; return how many were added."""
     if db.session.scalar(select(User.id).where(User.email == "employee@demo.test")) is None:
         return 0
-    services.add_term(DEMO_TERM, db.session.scalar(select(User).where(User.email == "curator@demo.test")))
+    curator_lists.add_term(DEMO_TERM, db.session.scalar(select(User).where(User.email == "curator@demo.test")))
     added = 0
     for spec in DEMO:
         if db.session.scalar(select(Item.id).where(Item.title == spec["title"])) is not None:

@@ -1,4 +1,4 @@
-"""Submit and follow a submission (/submit, /submissions) and review it (/review)."""
+"""Submit and follow a submission (/submit, /submissions); reviewing (/review) is in review_views.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from marketplace.choices import options
 from marketplace.htmx import render, render_fragment, see_other
 from marketplace.lifecycle import similar
 from marketplace.policy import can, require
-from marketplace.submissions import processing, services, uploads
+from marketplace.submissions import processing, records, review, services, uploads
 from marketplace.submissions.forms import (
     ActionForm,
     CommentForm,
@@ -20,14 +20,11 @@ from marketplace.submissions.forms import (
     RedactForm,
     ReviewerEditForm,
     SubmissionForm,
-    TermForm,
-    TrustedForm,
 )
 from marketplace.submissions.pipeline import MediaRejected
 from marketplace.submissions.screening import highlight
 
 bp = Blueprint("submissions", __name__)
-review_bp = Blueprint("review", __name__, url_prefix="/review")
 
 
 @bp.record_once
@@ -38,10 +35,10 @@ def _install(state) -> None:
 @bp.app_context_processor
 def _nav_helpers() -> dict:
     def review_pending_count() -> int:
-        return services.pending_count(current_user) if can(current_user, "review_queue") else 0
+        return review.pending_count(current_user) if can(current_user, "review_queue") else 0
 
     return {"review_pending_count": review_pending_count, "highlight_finding": highlight,
-            "submission_age": services.age_text, "event_labels": services.EVENT_LABELS}
+            "submission_age": review.age_text, "event_labels": records.EVENT_LABELS}
 
 
 # Submitting ---------------------------------------------------------------------------
@@ -178,16 +175,17 @@ def mine() -> Response:
 def detail(submission_id: int) -> Response:
     """A submission: status, screening findings, what changed, and its timeline."""
     submission = _own(submission_id)
-    return render("submissions/detail.html", **_detail_context(submission))
+    return render("submissions/detail.html", **detail_context(submission))
 
 
-def _detail_context(submission) -> dict:
+def detail_context(submission) -> dict:
+    """What the submission and review pages show of a submission."""
     sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
     item = submission.item
     return {
-        "submission": submission, "item": item, "changes": services.latest_changes(submission),
+        "submission": submission, "item": item, "changes": review.latest_changes(submission),
         "comment_form": CommentForm(), "action_form": ActionForm(), "decision_form": DecisionForm(),
-        "overdue": services.is_overdue(submission, sla), "redact_form": RedactForm(formdata=None),
+        "overdue": review.is_overdue(submission, sla), "redact_form": RedactForm(formdata=None),
         "text_form": ReviewerEditForm(formdata=None, data={"title": item.title, "summary": item.summary, "body": item.body}),
         "media_status": processing.status(submission.id),
     }
@@ -229,8 +227,8 @@ def submit(submission_id: int) -> Response:
     except services.Incomplete as problem:
         for message in problem.problems.values():
             flash(message, "error")  # every missing piece at once
-        return render("submissions/detail.html", status=422, **_detail_context(submission))
-    except services.InvalidTransition as problem:
+        return render("submissions/detail.html", status=422, **detail_context(submission))
+    except review.InvalidTransition as problem:
         abort(409, problem)
     return see_other(url_for("submissions.detail", submission_id=submission.id))
 
@@ -244,7 +242,7 @@ def withdraw(submission_id: int) -> Response:
         abort(400)
     try:
         services.withdraw(submission, current_user)
-    except services.InvalidTransition as problem:
+    except review.InvalidTransition as problem:
         abort(409, problem)
     flash("Withdrawn from review: it is a draft again. Submit it whenever you're ready.", "success")
     return see_other(url_for("submissions.detail", submission_id=submission.id))
@@ -259,7 +257,7 @@ def comment(submission_id: int) -> Response:
     if not form.validate():
         flash("Write a comment first.", "error")
     else:
-        services.comment(submission, current_user, form.text.data)
+        review.comment(submission, current_user, form.text.data)
     back = request.form.get("back") == "review" and can(current_user, "review_submission", submission)
     return see_other(url_for("review.detail" if back else "submissions.detail", submission_id=submission.id))
 
@@ -272,195 +270,13 @@ def preview() -> Response:
     if not form.validate():
         abort(400)
     body = form.body.data or ""
-    findings = services.screen_fields({"body": body}, current_app.config["SCREENING_PHONE_REGION"])
+    findings = records.screen_fields({"body": body}, current_app.config["SCREENING_PHONE_REGION"])
     return render_fragment("submissions/_preview.html", body=body, findings=findings)
-
-
-# Reviewing ----------------------------------------------------------------------------
-
-
-@review_bp.route("")
-@login_required
-def queue() -> Response:
-    """The review queue: the champion's departments, or everything for curators."""
-    require("review_queue")
-    filters = services.parse_queue_filters(request.args)
-    sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
-    rows = services.queue(current_user, filters, sla)
-    return render("review/index.html", "review/_queue.html", rows=rows, filters=filters, sla=sla,
-                  departments=services.queue_departments(current_user), sorts=services.QUEUE_SORTS,
-                  is_overdue=lambda s: services.is_overdue(s, sla), escalation=False)
-
-
-@review_bp.route("/count")
-@login_required
-def count() -> Response:
-    """The pending count in the navigation, polled by htmx."""
-    require("review_queue")
-    return render_fragment("review/_count.html")
-
-
-@review_bp.route("/escalations")
-@login_required
-def escalations() -> Response:
-    """Curators' view of every overdue submission."""
-    require("escalations")
-    sla = current_app.config["REVIEW_SLA_WORKING_DAYS"]
-    rows = services.queue(current_user, services.QueueFilters(overdue=True), sla)
-    return render("review/escalations.html", rows=rows, sla=sla, is_overdue=lambda s: True, escalation=True)
-
-
-def _reviewable(submission_id: int):
-    submission = services.get(submission_id) or abort(404)
-    require("review_submission", submission)
-    return submission
-
-
-@review_bp.route("/<int:submission_id>", endpoint="detail")
-@login_required
-def review_detail(submission_id: int) -> Response:
-    """Review one submission: preview as published, findings, changes, timeline, decision."""
-    submission = _reviewable(submission_id)
-    item = submission.item
-    alike = similar.for_text(f"{item.title} {item.summary}", current_user, exclude=[item.id, item.revision_of_id])
-    return render("review/detail.html", similar=alike, **_detail_context(submission))
-
-
-@review_bp.route("/<int:submission_id>/claim", methods=["POST"])
-@login_required
-def claim(submission_id: int) -> Response:
-    """Claim a submission so nobody else reviews it at the same time."""
-    submission = _reviewable(submission_id)
-    if not ActionForm().validate():
-        abort(400)
-    if not can(current_user, "claim_submission", submission):
-        own = submission.submitter_id == current_user.id
-        flash("You can't review your own submission." if own else "Only a pending submission can be claimed.", "error")
-        return _review_page(submission, 403)
-    try:
-        services.claim(submission, current_user)
-    except services.AlreadyClaimed as problem:
-        flash(str(problem), "error")
-        return _review_page(submission, 409)
-    return see_other(url_for("review.detail", submission_id=submission.id))
-
-
-def _review_page(submission, status: int) -> Response:
-    return render("review/detail.html", status=status, **_detail_context(submission))
-
-
-@review_bp.route("/<int:submission_id>/release", methods=["POST"])
-@login_required
-def release(submission_id: int) -> Response:
-    """Give a claimed submission back to the queue."""
-    submission = _reviewable(submission_id)
-    if not ActionForm().validate():
-        abort(400)
-    require("release_submission", submission)
-    services.release(submission, current_user)
-    return see_other(url_for("review.queue"))
-
-
-@review_bp.route("/<int:submission_id>/decide", methods=["POST"])
-@login_required
-def decide(submission_id: int) -> Response:
-    """Approve, reject (reason required) or request changes (comments required)."""
-    submission = _reviewable(submission_id)
-    require("decide_submission", submission)
-    form = DecisionForm()
-    if not form.validate():
-        context = _detail_context(submission) | {"decision_form": form}
-        return render("review/detail.html", "review/_decision.html", status=422, **context)
-    services.decide(submission, current_user, form.decision.data, form.note.data or "")
-    labels = {"approve": "Approved and published.", "reject": "Rejected.", "changes": "Changes requested."}
-    flash(f"{labels[form.decision.data]} The submitter has been notified.", "success")
-    return see_other(url_for("review.detail", submission_id=submission.id))
-
-
-@review_bp.route("/<int:submission_id>/redact", methods=["POST"])
-@login_required
-def redact(submission_id: int) -> Response:
-    """Remove a piece of personal data everywhere it shows for this item (on the submitter's request)."""
-    submission = _reviewable(submission_id)
-    require("redact_submission", submission)
-    form = RedactForm()
-    if not form.validate():
-        return render("review/detail.html", status=422, **(_detail_context(submission) | {"redact_form": form}))
-    changed = services.redact_on_request(submission, current_user, form.text.data)
-    flash(f"Redacted in {changed} place{'s' if changed != 1 else ''}." if changed else "That text appears nowhere.", "success")
-    return see_other(url_for("review.detail", submission_id=submission.id))
-
-
-@review_bp.route("/<int:submission_id>/text", methods=["POST"])
-@login_required
-def edit_text(submission_id: int) -> Response:
-    """The reviewer tidies the title, summary and body before deciding (a harvested draft, say)."""
-    submission = _reviewable(submission_id)
-    require("decide_submission", submission)
-    form = ReviewerEditForm()
-    if not form.validate():
-        return render("review/detail.html", status=422, **(_detail_context(submission) | {"text_form": form}))
-    services.edit_text(submission, current_user, form.title.data, form.summary.data or "", form.body.data or "")
-    flash("Saved as a new version; the submitter has been told.", "success")
-    return see_other(url_for("review.detail", submission_id=submission.id))
-
-
-@review_bp.route("/trusted", methods=["GET", "POST"])
-@login_required
-def trusted() -> Response:
-    """Curators mark people whose clean submissions publish without review."""
-    require("manage_trusted")
-    form = TrustedForm()
-    form.user_id.choices = options(services.people())
-    form.department_id.choices = options(services.choices()["department_id"])
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            services.trust(form.user_id.data, form.department_id.data, current_user)
-            return see_other(url_for("review.trusted"))
-        status = 422
-    return render("review/trusted.html", status=status, form=form, rows=services.trusted(), action_form=ActionForm())
-
-
-@review_bp.route("/trusted/<int:user_id>/<int:department_id>/remove", methods=["POST"])
-@login_required
-def untrust(user_id: int, department_id: int) -> Response:
-    """Remove a trusted mark."""
-    require("manage_trusted")
-    if not ActionForm().validate():
-        abort(400)
-    services.untrust(user_id, department_id)
-    return see_other(url_for("review.trusted"))
-
-
-@review_bp.route("/terms", methods=["GET", "POST"])
-@login_required
-def terms() -> Response:
-    """Curators maintain the confidential terms screening looks for."""
-    require("manage_terms")
-    form = TermForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            services.add_term(form.term.data, current_user)
-            return see_other(url_for("review.terms"))
-        status = 422
-    return render("review/terms.html", status=status, form=form, rows=services.terms(), action_form=ActionForm())
-
-
-@review_bp.route("/terms/<int:term_id>/remove", methods=["POST"])
-@login_required
-def remove_term(term_id: int) -> Response:
-    """Delete a confidential term."""
-    require("manage_terms")
-    if not ActionForm().validate():
-        abort(400)
-    services.remove_term(term_id)
-    return see_other(url_for("review.terms"))
-
 
 
 def register(app) -> None:
     """Register the submit and review blueprints."""
+    from marketplace.submissions import review_views  # it imports this module for detail_context
+
     app.register_blueprint(bp)
-    app.register_blueprint(review_bp)
+    app.register_blueprint(review_views.bp)
