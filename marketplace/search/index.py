@@ -148,19 +148,18 @@ class SearchIndex:
 
     def weight_bits(self, searcher: Searcher, fieldname: str, text: str) -> dict[float, int]:
         """Weight (frequency times boost) -> bitset of the documents holding the term with it; deleted ones included."""
-        total: dict[float, int] = {}
-        for (reader, _), offset in self._segments(searcher):
-            for weight, bits in self._segment_weights(reader, fieldname, text).items():
-                total[weight] = total.get(weight, 0) | bits << offset
-        return total
+        return self._combined(searcher, lambda reader: self._segment_weights(reader, fieldname, text))
 
     def length_bits(self, searcher: Searcher, fieldname: str) -> dict[int, int]:
         """Field length byte (Whoosh's encoding) -> bitset of the documents with that length."""
-        total: dict[int, int] = {}
+        return self._combined(searcher, lambda reader: self._cached(
+            (reader.segment().segment_id(), "lengths", fieldname), lambda: length_groups(reader, fieldname)))
+
+    def _combined(self, searcher: Searcher, per_segment: Callable[..., dict]) -> dict:
+        """One map of bitsets for the searcher from each segment's map, shifted to its docnum offset."""
+        total: dict = {}
         for (reader, _), offset in self._segments(searcher):
-            groups = self._cached((reader.segment().segment_id(), "lengths", fieldname),
-                                  lambda r=reader: length_groups(r, fieldname))
-            for value, bits in groups.items():
+            for value, bits in per_segment(reader).items():
                 total[value] = total.get(value, 0) | bits << offset
         return total
 
