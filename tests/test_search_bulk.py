@@ -156,3 +156,39 @@ def test_a_large_write_to_the_live_index_goes_through_the_bulk_writer(tmp_path, 
     searcher = index.searcher()
     assert sorted(int(searcher.stored_fields(d)["id"]) for d in searcher.reader().all_doc_ids()) == list(range(3, 31))
     index.release()
+
+
+def test_hash_tables_are_written_byte_for_byte_as_whoosh_writes_them():
+    import io
+
+    from whoosh.filedb.filetables import OrderedHashWriter
+    from whoosh.filedb.structfile import StructFile
+
+    from marketplace.search.blocks import write_hash_tables
+
+    def written(ours: bool) -> bytes:
+        buffer = io.BytesIO()
+        buffer.close = lambda: None  # keep the bytes readable after the writer closes its file
+        table = OrderedHashWriter(StructFile(buffer))
+        for n in range(3000):  # enough rows that buckets collide and probe
+            table.add(b"key-%06d" % n, b"v" * (n % 7))
+        if ours:
+            table._write_hashes = lambda: write_hash_tables(table)
+        table.close()
+        return buffer.getvalue()
+
+    assert written(True) == written(False)
+
+
+def test_row_lengths_hashes_and_length_bytes_match_whooshs_helpers():
+    import numpy as np
+    from whoosh.filedb.filetables import md5_hash
+    from whoosh.util.numeric import length_to_byte
+
+    from marketplace.search.blocks import _length_bytes, _md5_low_bits
+
+    lengths = list(range(0, 2000)) + [10**5, 106373, 106374, 10**7]
+    assert _length_bytes(np.array(lengths)).tolist() == [length_to_byte(n) if n else 0 for n in lengths]
+    for n in range(2000):
+        key = b"\x00\x03" + str(n).encode()
+        assert _md5_low_bits(key) == md5_hash(key)

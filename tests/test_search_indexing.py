@@ -149,3 +149,48 @@ def test_a_failing_build_process_fails_the_rebuild_and_keeps_the_old_index(app, 
         search_index.rebuild([broken, broken], reload=lambda keys: {})
     assert search_index.current_name() == before
     assert sorted(p.name for p in search_index.root.glob("gen-*")) == generations  # the half-built one is gone
+
+
+def _orm_document(item) -> dict | None:
+    """The index document as read through the ORM relationships: the oracle for the row-based reader."""
+    if item.status != "published":
+        return None
+    from marketplace.catalog.models import ITEM_TYPES
+
+    steps = "\n".join(f"{step.text} {step.detail}" for step in item.steps)
+    tags = [item.moment.name, item.moment.shelf_title, ITEM_TYPES.get(item.type, item.type)]
+    tags += [kpi.name for kpi in item.kpis] + [skill.name for skill in item.skills] + ([item.department.name] if item.department else [])
+    tag_text = " ".join(tags)
+    return {
+        "id": str(item.id), "stamp": f"{item.version}:{item.updated_at.isoformat()}", "kind": "item",
+        "moment": item.moment.slug, "type": item.type, "department": item.department.slug if item.department else "",
+        "kpi": ",".join(kpi.slug for kpi in item.kpis), "skill": ",".join(skill.slug for skill in item.skills),
+        "title": item.title, "summary": item.summary, "tags": tag_text, "body": f"{item.body}\n{steps}\n{item.transcript}",
+        "title_prefix": item.title, "summary_prefix": f"{item.summary} {tag_text}", "spell": f"{item.title} {item.summary} {tag_text} {steps}",
+    }
+
+
+def test_documents_read_as_rows_equal_the_items_relationships(indexed):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from marketplace.accounts.models import Department
+    from marketplace.catalog.models import KPI, Item, Skill
+    from marketplace.search.documents import BATCH, documents_for, item_batches
+
+    factories.item("draft-one", "apply", status="draft", title="Draft")
+    full = indexed.checklist
+    full.kpis = list(db.session.scalars(select(KPI).order_by(KPI.name.desc())))
+    full.skills = [Skill(name="Zeta skill", slug="zeta"), Skill(name="Alpha skill", slug="alpha")]
+    full.department = db.session.scalars(select(Department)).first()
+    db.session.commit()
+    db.session.expire_all()  # relationships reload in their declared order
+    items = list(db.session.scalars(select(Item)))
+    assert any(item.kpis and item.skills and item.steps and item.department for item in items)  # every part is exercised
+    expected = {item.id: _orm_document(item) for item in items}
+    assert None in expected.values()
+    with Session(db.engine) as session:
+        assert documents_for(session, set(expected) | {999_999}) == {**expected, 999_999: None}
+        batches = list(item_batches(session, sorted(expected)))
+    assert [pair for batch in batches for pair in batch] == sorted(expected.items())
+    assert all(len(batch) <= BATCH for batch in batches)

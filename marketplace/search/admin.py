@@ -50,13 +50,13 @@ def _sources(ids: list[int], procs: int) -> list[Source]:
     procs = max(1, min(procs, len(ids) // 100 or 1))
     size = -(-len(ids) // procs) if ids else 0
     chunks = [ids[n * size:(n + 1) * size] for n in range(procs)]
-    return [_source(chunk, last=n == procs - 1, forked=procs > 1) for n, chunk in enumerate(chunks)]
+    return [_source(chunk, last=n == procs - 1) for n, chunk in enumerate(chunks)]
 
 
-def _source(ids: list[int], last: bool, forked: bool) -> Source:
+def _source(ids: list[int], last: bool) -> Source:
     def batches() -> Iterator[Batch]:
-        if forked:
-            db.engine.dispose(close=False)  # a forked child opens its own connections, never the parent's
+        # Each source runs in a forked build process, which opens its own connections, never the parent's.
+        db.engine.dispose(close=False)
         with Session(db.engine) as session:
             yield from documents.item_batches(session, ids)
             if last:

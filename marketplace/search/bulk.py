@@ -17,17 +17,15 @@ import queue
 import shutil
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 from whoosh import formats
 from whoosh.index import TOC
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 log = logging.getLogger(__name__)
-_PACKED: dict[int, bytes] = {}
 SCAN_STORED_AT = 1000  # keys to delete from which one scan of the stored ids is cheaper than lookups
 SILENCE_LIMIT = 600.0  # seconds without news from a build process before the build is abandoned
 PARALLEL_ADD_AT = 2000  # documents to add from which a write is split across processes
@@ -37,19 +35,32 @@ class BulkUnsupported(Exception):
     """The schema or index needs something this writer does not do; use Whoosh's writer."""
 
 
-def _packed(freq: int) -> bytes:
-    # The same few frequencies recur; one bytes object each instead of one per posting.
-    found = _PACKED.get(freq)
-    if found is None:
-        found = _PACKED[freq] = pack_uint(freq)
-    return found
+class FieldPostings:
+    """One field's postings in arrival order: each document's terms and frequencies, appended whole."""
+
+    __slots__ = ("terms", "freqs", "docnums", "sizes")
+
+    def __init__(self) -> None:
+        self.terms: list[str | bytes] = []
+        self.freqs = array("I")
+        self.docnums = array("I")
+        self.sizes = array("I")
+
+    def add(self, docnum: int, counts: Mapping[str | bytes, int]) -> None:
+        """Record one document's distinct terms with their frequencies (docnums arrive in increasing order)."""
+        if counts:
+            self.terms.extend(counts)
+            self.freqs.extend(counts.values())
+            self.docnums.append(docnum)
+            self.sizes.append(len(counts))
+
 
 
 def _check_schema(schema) -> None:  # noqa: ANN001 - a Whoosh Schema
     for name, field in schema.items():
         if not field.indexed:
             continue
-        if type(field.format) is not formats.Existence and not isinstance(field.format, formats.Frequency):
+        if not isinstance(field.format, (formats.Existence, formats.Frequency)):
             raise BulkUnsupported(f"field {name!r} needs positions or characters")
         if field.vector or field.separate_spelling() or field.column_type:
             raise BulkUnsupported(f"field {name!r} has vectors, separate spelling or a column")
@@ -72,7 +83,7 @@ class BulkWriter(SegmentWriter):
         except BulkUnsupported:
             self.cancel()
             raise
-        self._postings: dict[str, dict[str | bytes, tuple[array, array]]] = {}
+        self._postings: dict[str, FieldPostings] = {}
         self._lengths: dict[str, array] = {}  # scorable field -> quantised length per docnum
 
     def add_document(self, **fields) -> None:
@@ -126,16 +137,12 @@ class BulkWriter(SegmentWriter):
         self._finish()
 
     def _add_terms(self, name: str, field, value, docnum: int) -> int:  # noqa: ANN001
-        terms = self._postings.setdefault(name, {})
-        length = 0
-        for text, freq in _term_freqs(field, value):
-            entry = terms.get(text)
-            if entry is None:
-                entry = terms[text] = (array("I"), array("I"))
-            entry[0].append(docnum)
-            entry[1].append(freq)
-            length += freq
-        return length if field.scorable else 0
+        postings = self._postings.get(name)
+        if postings is None:
+            postings = self._postings[name] = FieldPostings()
+        counts = _term_counts(field, value)
+        postings.add(docnum, counts)
+        return sum(counts.values()) if field.scorable else 0
 
     def _record_length(self, name: str, docnum: int, length: int) -> None:
         lengths = self._lengths.get(name)
@@ -146,54 +153,22 @@ class BulkWriter(SegmentWriter):
         lengths[docnum] = byte_to_length(length_to_byte(length)) if length else 0
 
     def _flush_segment(self) -> None:
+        from marketplace.search import blocks  # numpy: loaded only where segments are written
+
         self.perdocwriter.close()
         writer = self.fieldwriter
         for name in sorted(self._postings):
-            field = self.schema[name]
-            terms = self._postings.pop(name)
-            lengths = self._lengths.get(name)
-            writer.start_field(name, field)
-            for encoded, text in sorted((_as_bytes(text), text) for text in terms):
-                writer.start_term(encoded)
-                _write_term(writer._postwriter, field.format, *terms.pop(text), lengths)
-                writer.finish_term()
-            writer.finish_field()
+            blocks.write_field(writer, name, self.schema[name], self._postings.pop(name), self._lengths.get(name))
+        table = writer._tindex
+        table._write_hashes = lambda: blocks.write_hash_tables(table)  # Whoosh's writes each slot on its own
         writer.close()
 
 
-def _term_freqs(field, value) -> Iterable[tuple[str | bytes, int]]:  # noqa: ANN001
-    format_ = field.format
-    counted = getattr(format_, "term_counts", None)
+def _term_counts(field, value) -> Mapping[str | bytes, int]:  # noqa: ANN001
+    counted = getattr(field.format, "term_counts", None)
     if counted is not None:
-        return counted(value)  # our analysis: (str term, frequency) pairs at C speed
-    return ((text, freq) for text, freq, _weight, _value in field.index(value))
-
-
-def _as_bytes(text: str | bytes) -> bytes:
-    return text.encode("utf-8") if isinstance(text, str) else text
-
-
-def _write_term(postings, format_, ids: array, freqs: array, lengths: array | None) -> None:  # noqa: ANN001
-    """Cut one term's postings into Whoosh blocks; the last is left buffered for finish_postings()."""
-    limit = postings._blocklimit
-    boost = format_.field_boost
-    with_values = isinstance(format_, formats.Frequency)
-    total = len(ids)
-    for start in range(0, total, limit):
-        block_ids = ids[start:start + limit]
-        block_freqs = freqs[start:start + limit]
-        postings._ids = block_ids
-        postings._weights = array("f", [f * boost for f in block_freqs])
-        postings._values = [_packed(f) for f in block_freqs] if with_values else []
-        postings._maxweight = max(postings._weights)
-        if lengths is not None:
-            found = [lengths[d] for d in block_ids if d < len(lengths) and lengths[d]]
-            postings._minlength = min(found) if found else None
-            postings._maxlength = max(found) if found else 0
-        else:
-            postings._minlength, postings._maxlength = None, 0
-        if start + limit < total:
-            postings._write_block()
+        return counted(value)  # our analysis: a Counter of str terms, built at C speed
+    return {text: freq for text, freq, _weight, _value in field.index(value)}
 
 
 Batch = list[tuple[object, dict | None]]
@@ -203,23 +178,23 @@ Source = Callable[[], Iterable[Batch]]
 def replace_documents(ix, documents: dict, keyfield: str = "id", procs: int = 1) -> None:  # noqa: ANN001 - a Whoosh Index
     """Replace (dict) or delete (None) many documents at once: new segments, old copies marked deleted.
 
-    From PARALLEL_ADD_AT documents and with `procs` > 1, forked processes each write one
-    segment of the new documents first; nothing is visible until the TOC lists them all.
+    The new documents are written by forked processes (several from PARALLEL_ADD_AT documents
+    and with `procs` > 1), so the writer's arrays and numpy never weigh on the calling worker;
+    nothing is visible until the TOC lists the new segments.
     """
+    _check_schema(ix.schema)  # refused here, before any process starts; the caller then uses Whoosh's writer
     added = [document for document in documents.values() if document is not None]
-    procs = max(1, min(procs, len(added) // (PARALLEL_ADD_AT // 2)))
     segments = []
-    if procs > 1:
+    if added:
+        procs = max(1, min(procs, len(added) // (PARALLEL_ADD_AT // 2)))
         size = -(-len(added) // procs)
         with _segments_in_processes(ix, [_fixed_source(added[n * size:(n + 1) * size]) for n in range(procs)],
                                     None, append=True) as pending:
             segments = pending()
-        added = []
     # The caller holds the index's write lock; the children's shared temp folder is gone by now.
     writer = BulkWriter(ix, append=True, _lk=False)
     try:
         writer.delete_keys(keyfield, (str(key) for key in documents))
-        _add_batch(writer, [(None, document) for document in added])
     except BaseException:
         writer.cancel()
         raise
@@ -233,20 +208,24 @@ def _fixed_source(documents: list[dict]) -> Source:
 
 
 def write_fresh(ix, sources: list[Source], on_batch: Callable[[int], None] | None = None) -> None:  # noqa: ANN001
-    """Fill an empty index from `sources`: one segment each, built in parallel processes when there are several."""
-    if len(sources) > 1:
-        _write_in_processes(ix, sources, on_batch)
-        return
+    """Fill an empty index from `sources`: one segment each, each built in a forked process."""
     try:
-        writer = BulkWriter(ix)
+        _check_schema(ix.schema)
     except BulkUnsupported as reason:
         log.warning("search rebuild uses Whoosh's writer: %s", reason)
-        writer = ix.writer(limitmb=256)
+        _write_with_whoosh(ix, sources, on_batch)
+        return
+    _write_in_processes(ix, sources, on_batch)
+
+
+def _write_with_whoosh(ix, sources: list[Source], on_batch: Callable[[int], None] | None) -> None:  # noqa: ANN001
+    writer = ix.writer(limitmb=256)
     try:
-        for batch in sources[0]():
-            _add_batch(writer, batch)
-            if on_batch:
-                on_batch(len(batch))
+        for source in sources:
+            for batch in source():
+                _add_batch(writer, batch)
+                if on_batch:
+                    on_batch(len(batch))
     except BaseException:
         writer.cancel()
         raise
