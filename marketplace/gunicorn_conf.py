@@ -6,6 +6,7 @@ killed by the timeout the way a sync worker is after 30 s. The timeout then only
 worker that is truly stuck. Every value can be overridden with GUNICORN_* variables or flags.
 """
 
+import gc
 import os
 
 worker_class = "gthread"
@@ -22,3 +23,17 @@ keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 # Behind a reverse proxy on the same machine (see README "Production layout").
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# The cyclic garbage collector. A loaded worker tracks some 190,000 objects, and every full
+# collection walked them all: 180 ms, a stall for each request in flight. Frozen after start-up,
+# they are left out (a full collection then takes a few ms). A page builds thousands of
+# short-lived containers that reference counting frees: collecting the young generation every
+# 700 allocations ran about once per request and found nothing; every 10,000, a few times per
+# hundred requests (about 0.3 ms of CPU per request saved on the bench pages).
+gc_young_threshold = int(os.environ.get("GC_YOUNG_THRESHOLD", "10000"))
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001 - a gunicorn Worker
+    """Once the worker has loaded the app: freeze its objects out of the collector's way, raise the young threshold."""
+    gc.set_threshold(gc_young_threshold, *gc.get_threshold()[1:])
+    gc.freeze()

@@ -68,3 +68,14 @@ def test_copied_cookie_dies_at_sign_out_through_gunicorn(production_server, sign
                           timeout=10, allow_redirects=False).status_code == 303
     response = copy.get(f"{production_server}/notifications", timeout=10, allow_redirects=False)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_worker_freezes_the_loaded_app_out_of_the_collector():
+    import subprocess
+    import sys
+
+    # In a fresh interpreter, as a gunicorn worker runs the hook after loading the app (its modules here).
+    code = ("import gc; import marketplace.search.services; from marketplace import gunicorn_conf;"
+            "gunicorn_conf.post_worker_init(None); print(gc.get_threshold()[0], gc.get_freeze_count() > 10_000)")
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout.split()
+    assert printed == ["10000", "True"]
