@@ -10,6 +10,7 @@ block encoder. The files written are ordinary Whoosh segments that any reader op
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -289,6 +290,10 @@ def _collect(workers, messages, on_batch) -> list:  # noqa: ANN001
 
 
 def _build_part(ix, part: int, source: Source, messages, append: bool = False) -> None:  # noqa: ANN001
+    # The objects inherited from the parent (a whole web worker's, or the bench's) never become
+    # garbage here: frozen, the collections that the writer's many small dicts trigger skip them
+    # instead of walking (and copying on write) the parent's heap.
+    gc.freeze()
     try:
         writer = BulkWriter(ix, append=append, _lk=False)  # the parent holds the lock and writes the TOC
         for batch in source():
