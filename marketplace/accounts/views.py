@@ -20,7 +20,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_manager.user_loader
 def load_user(user_id: str):
     """Flask-Login hook: the signed-in user, only while this browser's server-side session is live."""
-    user = services.get_user(int(user_id)) if user_id.isdigit() else None
+    user = services.signed_in_user(int(user_id)) if user_id.isdigit() else None
     return signin.load_checked(user)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.catalog.labels import reference_labels
 from marketplace.catalog.models import ITEM_TYPES, HelpfulVote, Item
@@ -259,7 +259,7 @@ def _hits(keys: list, understood: Understood, user: Any) -> list[Hit]:
     ids = [k for k in keys if isinstance(k, int)]
     if not ids:
         return []
-    query = select(Item).where(Item.id.in_(ids)).options(selectinload(Item.kpis), selectinload(Item.moment))
+    query = select(Item).where(Item.id.in_(ids)).options(selectinload(Item.kpis), joinedload(Item.moment))
     rows = {item.id: item for item in db.session.scalars(query)}
     votes = {item_id: (int(yes), int(total)) for item_id, yes, total in db.session.execute(VOTES, {"ids": ids})}
     marker = Highlighter.for_query(understood)
