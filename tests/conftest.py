@@ -11,11 +11,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import marketplace.search.blocks  # noqa: F401 - see below
 from marketplace import create_app, migrate
 from marketplace.extensions import db
 from tests import factories
 from tests.pgcluster import Cluster
 
+# Index builds run in forked processes, which load numpy at their first flush (70 ms or more
+# each); imported once here (above), every build a test forks inherits it. The app itself never
+# loads it into a web worker.
 BACKEND = os.environ.get("MARKETPLACE_TEST_DATABASE", "sqlite")
 KEEP_TABLES = {"moments", "alembic_version"}
 TOKEN = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|name="csrf_token" type="hidden" value="([^"]+)"')

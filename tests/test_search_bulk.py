@@ -192,3 +192,25 @@ def test_row_lengths_hashes_and_length_bytes_match_whooshs_helpers():
     for n in range(2000):
         key = b"\x00\x03" + str(n).encode()
         assert _md5_low_bits(key) == md5_hash(key)
+
+
+def test_the_writing_process_never_loads_numpy(tmp_path):
+    import subprocess
+    import sys
+
+    # A fresh interpreter, as a web worker is: the forked build processes load numpy, the caller does not.
+    code = f"""
+import sys
+from whoosh import index as wi
+from marketplace.search import bulk
+from marketplace.search.schema import build_schema
+from tests.test_search_bulk import _documents
+documents = _documents(300)
+ix = wi.create_in({str(tmp_path)!r}, build_schema())
+bulk.write_fresh(ix, [lambda: iter([[(None, d) for d in documents[:200]]])])
+bulk.replace_documents(wi.open_dir({str(tmp_path)!r}), {{d["id"]: d for d in documents[100:]}})
+reader = wi.open_dir({str(tmp_path)!r}).reader()
+print(reader.doc_count(), "numpy" in sys.modules)
+"""
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout.split()
+    assert printed == ["300", "False"]

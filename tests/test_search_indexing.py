@@ -92,17 +92,28 @@ def test_reindex_swaps_generation_atomically_and_check_reports_drift(app, search
 
 def test_rebuild_catches_up_on_writes_made_during_it(app, search_index, indexed):
     user = indexed.users["employee"]
+    from datetime import date
+
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
+    from marketplace.catalog.models import Item, Moment
     from marketplace.search import documents
+    from marketplace.timeutil import utcnow
 
     def batches():
-        yield from documents.all_batches(session)
-        # A worker commits while the rebuild is still writing the new generation.
-        factories.item("during-rebuild", "apply", title="Capybara handling")
-        db.session.commit()
+        # A rebuild source runs in a forked build process: it opens its own connections, as admin's sources do.
+        db.engine.dispose(close=False)
+        with Session(db.engine) as session:
+            yield from documents.all_batches(session)
+        # Another worker commits while the rebuild is still writing the new generation.
+        with db.session.session_factory() as other:
+            moment = other.scalars(select(Moment).filter_by(slug="apply")).one()
+            other.add(Item(slug="during-rebuild", type="job_aid", status="published", moment=moment, title="Capybara handling",
+                           summary="Handled.", body="Gently.", published_at=utcnow(), review_by=date(2030, 1, 1)))
+            other.commit()
 
-    with Session(db.engine) as session, Session(db.engine) as catch_up:
+    with Session(db.engine) as catch_up:
         index_for(app).rebuild([batches], reload=lambda ids: documents.documents_for(catch_up, ids))
     assert found("capybara", user) == ["during-rebuild"]
     assert admin.check().clean

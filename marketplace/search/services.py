@@ -280,6 +280,7 @@ class Highlighter:
     def __init__(self, words: set[str], partial: str | None = None) -> None:
         self.stems = {stem(w) for w in words if len(w) > 1}
         self.partial = partial
+        self._seen: dict[str, bool] = {}
         if partial and len(partial) > 1:
             self.stems.add(stem(partial))
         alternatives = sorted({re.escape(s) for s in self.stems} | ({re.escape(partial)} if partial else set()))
@@ -292,8 +293,11 @@ class Highlighter:
         return cls(understood.highlight_words() - ({partial} if partial else set()), partial)
 
     def _hit(self, word: str) -> bool:
-        folded = fold(word)
-        return stem(folded) in self.stems or bool(self.partial and folded.startswith(self.partial))
+        found = self._seen.get(word)
+        if found is None:  # titles and snippets repeat their words: each is folded and stemmed once
+            folded = fold(word)
+            found = self._seen[word] = stem(folded) in self.stems or bool(self.partial and folded.startswith(self.partial))
+        return found
 
     def mark(self, text: str) -> Markup:
         """Escape `text` and wrap the matching words in <mark>."""
