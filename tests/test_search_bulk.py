@@ -59,7 +59,11 @@ def _term_stats(reader, fieldname, text) -> tuple:
     return info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(), info.min_id(), info.max_id()
 
 
-def test_bulk_index_equals_whooshs_own(tmp_path):
+@pytest.mark.parametrize("window", [1 << 18, 37])  # postings as Python lists at once: the whole field, or a few terms
+def test_bulk_index_equals_whooshs_own(tmp_path, monkeypatch, window):
+    from marketplace.search import blocks
+
+    monkeypatch.setattr(blocks, "WINDOW_POSTINGS", window)
     documents = _documents(700)  # several 128-posting blocks for the common words
     ours, theirs = _build(tmp_path / "bulk", documents, True), _build(tmp_path / "whoosh", documents, False)
     terms = list(theirs.all_terms())

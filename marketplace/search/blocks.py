@@ -17,6 +17,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from array import array
+from bisect import bisect_right
 from hashlib import md5
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,8 @@ COMPRESSION = 3  # zlib level, as Whoosh's writer uses
 # and set up several times faster than zlib.compress's defaults. Whoosh's zlib.decompress reads it.
 WINDOW_BITS, MEMORY_LEVEL = 12, 2
 FLUSH_BYTES = 8 << 20  # postings bytes buffered before they are written out
-NO_LENGTH = np.iinfo(np.int64).max
+WINDOW_POSTINGS = 1 << 18  # postings held as Python lists at once (see _Grouped.window)
+NO_LENGTH = np.iinfo(np.int32).max
 _TERM_INFO = W3TermInfo._struct
 _RECORD_LENGTHS = _lengths  # a hash file record starts with its key's and value's lengths
 _EMPTY_SLOT = _pointer.pack(0, 0)
@@ -58,7 +60,9 @@ class _Grouped:
         term_ids = np.fromiter(map(rank.__getitem__, postings.terms), dtype=np.int32, count=len(postings.terms))
         postings.terms.clear()
         order = np.argsort(term_ids, kind="stable")
-        docnums = np.repeat(np.frombuffer(postings.docnums, dtype=np.uint32).astype(np.int64),
+        # 32-bit throughout: a segment's docnums are 32-bit in Whoosh too, and a big build's
+        # field holds millions of postings.
+        docnums = np.repeat(np.frombuffer(postings.docnums, dtype=np.uint32).astype(np.int32),
                             np.frombuffer(postings.sizes, dtype=np.uint32))[order]
         freqs = np.frombuffer(postings.freqs, dtype=np.uint32)[order]
         counts = np.bincount(term_ids, minlength=len(vocabulary))
@@ -69,6 +73,7 @@ class _Grouped:
         self._blocks(counts, limit)
         self._postings(docnums, freqs, boost, lengths)
         self.start_list, self.end_list = self.starts.tolist(), self.ends.tolist()
+        self.window(0, 0)
 
     def _blocks(self, counts: np.ndarray, limit: int) -> None:
         per_term = (counts + limit - 1) // limit
@@ -84,11 +89,13 @@ class _Grouped:
         previous[0] = 0
         previous[1:] = docnums[:-1]
         previous[block_starts] = 0  # each block's first id is stored whole, the rest as gaps
-        self.deltas = (docnums - previous).tolist()
+        self._deltas = docnums - previous
+        del previous
         weights = freqs.astype(np.float32) * np.float32(boost)  # Whoosh keeps weights as 32-bit floats
-        self.weights = weights.astype(np.float64).tolist()
+        self._weights = weights
         self.values = freqs.astype(">u4").tobytes()  # Frequency's fixed-size values: "!I" each
-        self.docnums = docnums.tolist()
+        self.block_last_id = docnums[self.block_ends - 1].tolist()
+        self.term_first_id, self.term_last_id = docnums[starts].tolist(), docnums[self.ends - 1].tolist()
         self.block_max_weight = np.maximum.reduceat(weights, block_starts).astype(np.float64).tolist()
         self.block_uniform = (np.minimum.reduceat(weights, block_starts) == np.maximum.reduceat(weights, block_starts)).tolist()
         self.term_weight = np.add.reduceat(weights.astype(np.float64), starts).tolist()
@@ -98,8 +105,8 @@ class _Grouped:
             self.block_min_byte = self.block_max_byte = zeros
             self.term_min_byte = self.term_max_byte = [0] * len(starts)
             return
-        known = np.frombuffer(lengths, dtype=np.uint32).astype(np.int64)
-        found = np.zeros(len(docnums), dtype=np.int64)
+        known = np.frombuffer(lengths, dtype=np.uint32).astype(np.int32)
+        found = np.zeros(len(docnums), dtype=np.int32)
         inside = docnums < len(known)
         found[inside] = known[docnums[inside]]
         present = np.where(found > 0, found, NO_LENGTH)
@@ -108,6 +115,16 @@ class _Grouped:
             smallest[smallest == NO_LENGTH] = 0  # no length known: Whoosh stores None, encoded as 0
             setattr(self, f"{scope}_min_byte", _length_bytes(smallest).tolist())
             setattr(self, f"{scope}_max_byte", _length_bytes(np.maximum.reduceat(found, index)).tolist())
+
+    def window(self, low: int, high: int) -> None:
+        """Make postings low..high (whole terms) readable as Python lists, dropping the previous window.
+
+        A Python int or float per posting costs some 30 bytes: held for a whole field of a large
+        build they took over a gigabyte, so they exist for a window of terms at a time.
+        """
+        self.offset = low
+        self.deltas = self._deltas[low:high].tolist()
+        self.weights = self._weights[low:high].astype(np.float64).tolist()
 
 
 def write_field(fieldwriter, name: str, field, postings: FieldPostings, lengths: array | None) -> None:  # noqa: ANN001
@@ -128,7 +145,10 @@ def _write_terms(fieldwriter, format_, postings: FieldPostings, lengths: array |
     base = postfile.tell()
     block = 0
     keys, infos = [], []
+    window_end = 0
     for number, (term, blocks) in enumerate(zip(grouped.vocabulary, grouped.block_counts.tolist(), strict=True)):
+        if grouped.end_list[number] > window_end:
+            window_end = _next_window(grouped, number)
         offset = base + len(out)
         out += WHOOSH3_HEADER_MAGIC
         for remaining in range(blocks - 1, -1, -1):
@@ -142,6 +162,43 @@ def _write_terms(fieldwriter, format_, postings: FieldPostings, lengths: array |
             out.clear()
     postfile.write(bytes(out))
     _add_to_table(table, keys, infos)
+
+
+def _next_window(grouped: _Grouped, number: int) -> int:
+    """Open the window of whole terms from term `number` holding about WINDOW_POSTINGS postings; returns its end."""
+    low = grouped.start_list[number]
+    last = bisect_right(grouped.end_list, low + WINDOW_POSTINGS, lo=number) - 1
+    high = grouped.end_list[max(last, number)]  # at least this term, however long its list
+    grouped.window(low, high)
+    return high
+
+
+def _block(grouped: _Grouped, block: int, start: int, end: int, with_values: bool, last: bool) -> bytes:
+    """One block as Whoosh's W3PostingsWriter._write_block lays it out: length, info pickle, data pickle."""
+    low, high = start - grouped.offset, end - grouped.offset
+    if grouped.block_uniform[block]:
+        weight = grouped.weights[low]
+        weights = None if weight == 1.0 else weight
+    else:
+        weights = tuple(grouped.weights[low:high])
+    values = grouped.values[4 * start:4 * end] if with_values else None
+    data = pickle.dumps((tuple(grouped.deltas[low:high]), weights, values), 2)
+    compression = 0
+    if len(data) >= COMPRESS_AT:
+        compression = COMPRESSION
+        packer = zlib.compressobj(COMPRESSION, zlib.DEFLATED, WINDOW_BITS, MEMORY_LEVEL)
+        data = packer.compress(data) + packer.flush()
+    info = pickle.dumps((end - start, grouped.block_last_id[block], grouped.block_max_weight[block], compression,
+                         grouped.block_min_byte[block], grouped.block_max_byte[block]), 2)
+    length = len(info) + len(data)
+    return pack_int(-length if last else length) + info + data
+
+
+def _term_info(grouped: _Grouped, number: int, offset: int, length: int) -> bytes:
+    """The term table's value for one term: W3TermInfo.to_bytes() of a term whose postings are not inlined."""
+    return _TERM_INFO.pack(0, grouped.term_weight[number], grouped.end_list[number] - grouped.start_list[number],
+                           grouped.term_min_byte[number], grouped.term_max_byte[number], grouped.term_max_weight[number],
+                           grouped.term_first_id[number], grouped.term_last_id[number]) + pack_long(offset) + pack_int(length)
 
 
 def _md5_low_bits(key: bytes) -> int:
@@ -168,34 +225,6 @@ def _add_to_table(table, keys: list[bytes], values: list[bytes]) -> None:  # noq
     table.index.extend(positions)
     if keys:
         table.lastkey = keys[-1]
-
-
-def _block(grouped: _Grouped, block: int, start: int, end: int, with_values: bool, last: bool) -> bytes:
-    """One block as Whoosh's W3PostingsWriter._write_block lays it out: length, info pickle, data pickle."""
-    if grouped.block_uniform[block]:
-        weight = grouped.weights[start]
-        weights = None if weight == 1.0 else weight
-    else:
-        weights = tuple(grouped.weights[start:end])
-    values = grouped.values[4 * start:4 * end] if with_values else None
-    data = pickle.dumps((tuple(grouped.deltas[start:end]), weights, values), 2)
-    compression = 0
-    if len(data) >= COMPRESS_AT:
-        compression = COMPRESSION
-        packer = zlib.compressobj(COMPRESSION, zlib.DEFLATED, WINDOW_BITS, MEMORY_LEVEL)
-        data = packer.compress(data) + packer.flush()
-    info = pickle.dumps((end - start, grouped.docnums[end - 1], grouped.block_max_weight[block], compression,
-                         grouped.block_min_byte[block], grouped.block_max_byte[block]), 2)
-    length = len(info) + len(data)
-    return pack_int(-length if last else length) + info + data
-
-
-def _term_info(grouped: _Grouped, number: int, offset: int, length: int) -> bytes:
-    """The term table's value for one term: W3TermInfo.to_bytes() of a term whose postings are not inlined."""
-    start, end = grouped.start_list[number], grouped.end_list[number]
-    return _TERM_INFO.pack(0, grouped.term_weight[number], end - start, grouped.term_min_byte[number],
-                           grouped.term_max_byte[number], grouped.term_max_weight[number],
-                           grouped.docnums[start], grouped.docnums[end - 1]) + pack_long(offset) + pack_int(length)
 
 
 def write_hash_tables(table) -> None:  # noqa: ANN001 - a HashWriter
