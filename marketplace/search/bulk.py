@@ -56,7 +56,6 @@ class FieldPostings:
             self.sizes.append(len(counts))
 
 
-
 def _check_schema(schema) -> None:  # noqa: ANN001 - a Whoosh Schema
     for name, field in schema.items():
         if not field.indexed:
