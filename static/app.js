@@ -45,4 +45,49 @@
     // The first candidate that can really take focus (one inside a closed <details> cannot).
     candidates.some(function (candidate) { candidate.focus(); return document.activeElement === candidate; });
   });
+
+  // On a slow phone the page can be used before htmx has wired up its triggers, and a filter chosen
+  // or a word typed in that moment would be lost: the results would not follow the controls. Once
+  // htmx is ready, replay the events of every control that no longer shows what the page was served with.
+  function isDirty(control) {
+    if (control.type === "file" || control.type === "hidden") { return false; }
+    if (control.type === "checkbox" || control.type === "radio") { return control.checked !== control.defaultChecked; }
+    if (control.type === "select-one") {
+      // With no option marked selected, the page was served showing the first one.
+      var served = 0;
+      Array.prototype.forEach.call(control.options, function (option, index) { if (option.defaultSelected) { served = index; } });
+      return control.options.length > 0 && control.selectedIndex !== served;
+    }
+    if (control.type === "select-multiple") {
+      return Array.prototype.some.call(control.options, function (option) { return option.selected !== option.defaultSelected; });
+    }
+    return "defaultValue" in control && control.value !== control.defaultValue;
+  }
+
+  // htmx's "input changed" takes the value it finds at start-up as already seen, so the replay passes
+  // through the served value first. Both steps run in one task: nothing is painted in between, and a
+  // delayed trigger sends one request, for what the user typed.
+  function replayTyping(control) {
+    var typed = control.value, start = control.selectionStart, end = control.selectionEnd;
+    control.value = control.defaultValue;
+    control.dispatchEvent(new Event("input", { bubbles: true }));
+    control.value = typed;
+    try { control.setSelectionRange(start, end); } catch (error) { /* this input type has no caret */ }
+    control.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function replayEarlyChanges() {
+    document.querySelectorAll("input, select, textarea").forEach(function (control) {
+      if (!isDirty(control)) { return; }
+      var typed = control.tagName === "TEXTAREA" || !/^(checkbox|radio|select-one|select-multiple)$/.test(control.type);
+      if (typed) { replayTyping(control); } else { control.dispatchEvent(new Event("change", { bubbles: true })); }
+    });
+  }
+
+  if (window.htmx) {
+    var replayed = false;
+    htmx.onLoad(function (element) {
+      if (element === document.body && !replayed) { replayed = true; replayEarlyChanges(); }
+    });
+  }
 })();

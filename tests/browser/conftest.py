@@ -127,6 +127,20 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def goto_with_htmx_held(page, path: str):
+    """Open path with htmx's script held back, as on a slow phone; returns a function that releases it."""
+    held = []
+    page.route("**/vendor/htmx.min.js", lambda route: held.append(route))
+    page.goto(path, wait_until="commit")
+    page.wait_for_selector("main")
+    for _ in range(100):  # the held request reaches the handler on one of Playwright's next turns
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held and page.evaluate("typeof htmx") == "undefined"
+    return held[0].continue_
+
+
 def browser_session(browser, live_server, email: str):
     """A second, independent signed-in page (for journeys with two people)."""
     context = browser.new_context(base_url=live_server)

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import goto_with_htmx_held, login
 
 pytestmark = pytest.mark.browser
 
@@ -63,3 +63,14 @@ def test_seeded_quick_learn_video_plays(page):
     page.evaluate("document.querySelector('video').muted = true")
     page.evaluate("document.querySelector('video').play()")
     page.wait_for_function("() => document.querySelector('video').currentTime > 0.2")
+
+
+def test_a_filter_chosen_before_htmx_is_ready_still_filters(page):
+    login(page, "employee@demo.test")
+    release_htmx = goto_with_htmx_held(page, "/catalog?moment=apply")
+    page.get_by_role("combobox", name="Type").select_option("checklist")
+    release_htmx()
+    expect(page).to_have_url(re.compile(r"type=checklist"))
+    expect(page.locator("#results .badge.type-quick_learn")).to_have_count(0)
+    expect(page.locator("#results .badge.type-checklist").first).to_be_visible()
+    assert not [m for m in page.console_messages if m.type == "error"]

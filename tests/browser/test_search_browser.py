@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import closing
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import goto_with_htmx_held, login
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,26 @@ def test_typing_updates_results_and_url(page):
     page.go_back()
     expect(page).to_have_url(re.compile(r"moment=solve"))
     assert not [m for m in page.console_messages if m.type == "error"]
+
+
+def test_words_typed_before_htmx_is_ready_still_search(page):
+    login(page, "employee@demo.test")
+    release_htmx = goto_with_htmx_held(page, "/search")
+    page.locator("#search-q").press_sequentially("expense claim rejected", delay=20)
+    release_htmx()
+    expect(page).to_have_url(re.compile(r"q=expense(\+|%20)claim(\+|%20)rejected"))
+    expect(page.locator("#search-results .card-title").first).to_contain_text("rejected")
+
+
+def test_an_untouched_page_sends_nothing_when_htmx_arrives(page):
+    login(page, "employee@demo.test")
+    refetched = []
+    page.on("request", lambda request: request.headers.get("hx-request") and refetched.append(request.url))
+    for path in ("/catalog?moment=apply", "/search?q=expense", "/people", "/review/freshness"):
+        page.goto(path)
+        page.wait_for_function("window.htmx !== undefined")
+        page.wait_for_timeout(200)
+        assert [url for url in refetched if urlsplit(url).path == urlsplit(path).path] == []
 
 
 def test_direct_link_renders_full_page_with_highlights(page):
