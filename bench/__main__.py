@@ -32,6 +32,7 @@ def _app(home: Path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{home / 'bench.db'}", "SEARCH_INDEX_DIR": str(home / "index"),
         "UPLOAD_DIR": str(home / "uploads"), "INSTANCE_DIR": str(home), "SEED_DEMO": False,
         "SEARCH_RESULT_CACHE": 0,  # time the ranking of every keystroke, not answers remembered from an earlier one
+        "SEARCH_HIT_TEXT_CACHE": 0,  # and mark every hit afresh
     })
     with app.app_context():
         migrate.upgrade()

@@ -44,6 +44,8 @@ def from_environment() -> dict:
         "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX", ""),
         # Search answers remembered per process, each under the index generation it came from (0: off).
         "SEARCH_RESULT_CACHE": _env_int("SEARCH_RESULT_CACHE", 512),
+        # Marked hit titles and snippets remembered per process, each under its row's last change (0: off).
+        "SEARCH_HIT_TEXT_CACHE": _env_int("SEARCH_HIT_TEXT_CACHE", 1024),
         "SEED_DEMO": _env_bool("SEED_DEMO", development),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 12),
         # Seconds a catalog total may be reused (0: count every time; tests count every time).

@@ -31,7 +31,6 @@ Contract, by method:
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -65,6 +64,10 @@ class BackendResult:
     total: int = 0
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     mode: str = "all"  # "all" or "most"
+
+    def copy(self) -> BackendResult:
+        """An independent copy (keys are ints and strings, so one level down is deep enough)."""
+        return BackendResult(list(self.keys), self.total, {facet: dict(counts) for facet, counts in self.facets.items()}, self.mode)
 
 
 class SearchBackend(Protocol):
@@ -130,14 +133,14 @@ class ResultCache:
             if found is None:
                 return None
             self._answers.move_to_end(key)
-        return copy.deepcopy(found)  # callers may change what they get
+        return found.copy()  # callers may change what they get
 
     def put(self, generation: tuple, query: BackendQuery, result: BackendResult) -> None:
         """Remember an answer; the least recently used goes when full."""
         if self.size <= 0:
             return
         with self._guard:
-            self._answers[(generation, query_key(query))] = copy.deepcopy(result)
+            self._answers[(generation, query_key(query))] = result.copy()
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
 

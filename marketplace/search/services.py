@@ -5,14 +5,13 @@ The engine sits behind `backend.SearchBackend`; nothing here knows how documents
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace.catalog.labels import reference_labels
 from marketplace.catalog.models import ITEM_TYPES, HelpfulVote, Item
@@ -21,6 +20,7 @@ from marketplace.extensions import db
 from marketplace.policy import can
 from marketplace.search import discussions, vocabulary
 from marketplace.search.backend import BackendQuery, BackendUnavailable
+from marketplace.search.highlight import Highlighter, marked_texts
 from marketplace.search.hooks import backend_for
 from marketplace.search.query import (  # noqa: F401 - MAX_* re-exported
     FUNCTION_WORDS,
@@ -31,7 +31,7 @@ from marketplace.search.query import (  # noqa: F401 - MAX_* re-exported
     understand,
 )
 from marketplace.search.schema import FACETS, WORD, fold, stem
-from marketplace.spaces.models import Post, Space, Thread
+from marketplace.spaces.models import Space, Thread
 from marketplace.spaces.services import visible_spaces_clause
 
 PAGE = 10
@@ -40,7 +40,6 @@ LOW_RESULTS = 2  # this many results or fewer counts as "looked for, not found"
 THREAD_PREVIEW = 3  # discussions shown beside the catalog results; the Discussions tab shows more
 FACET_SHOWN = 8
 FACET_TITLES = {"moment": "Moment of need", "type": "Type", "kpi": "KPI", "skill": "Skill", "department": "Department"}
-MARKDOWN_NOISE = re.compile(r"\]\([^)]*\)|[*_#>`|\[\]]+")
 
 
 @dataclass
@@ -248,6 +247,9 @@ def _facet_values(counts: dict[str, dict[str, int]], filters: dict[str, str], la
     return facets
 
 
+# A hit shows its card and a snippet: bodies and transcripts are read only where the snippet needs them.
+HIT_OPTIONS = (defer(Item.body), defer(Item.transcript), selectinload(Item.kpis), joinedload(Item.moment))
+
 # Built once (constructing it cost four times more than running it): helpful counts for a page of hits.
 VOTES = (
     select(HelpfulVote.item_id, func.sum(case((HelpfulVote.helpful.is_(True), 1), else_=0)), func.count())
@@ -259,88 +261,13 @@ def _hits(keys: list, understood: Understood, user: Any) -> list[Hit]:
     ids = [k for k in keys if isinstance(k, int)]
     if not ids:
         return []
-    query = select(Item).where(Item.id.in_(ids)).options(selectinload(Item.kpis), joinedload(Item.moment))
+    query = select(Item).where(Item.id.in_(ids)).options(*HIT_OPTIONS)
     rows = {item.id: item for item in db.session.scalars(query)}
+    # The index can trail the database by a moment; the row and the policy decide.
+    shown = [rows[i] for i in ids if i in rows and can(user, "view_item", rows[i]) and rows[i].is_published]
     votes = {item_id: (int(yes), int(total)) for item_id, yes, total in db.session.execute(VOTES, {"ids": ids})}
-    marker = Highlighter.for_query(understood)
-    hits = []
-    for item_id in ids:
-        item = rows.get(item_id)
-        # The index can trail the database by a moment; the row and the policy decide.
-        if item is None or not can(user, "view_item", item) or not item.is_published:
-            continue
-        yes, total = votes.get(item_id, (0, 0))
-        hits.append(Hit(item, marker.mark(item.title), marker.snippet(item), yes, total))
-    return hits
-
-
-class Highlighter:
-    """Marks the searched words (and their vocabulary equivalents) in titles and picks a snippet around the first match."""
-
-    def __init__(self, words: set[str], partial: str | None = None) -> None:
-        self.stems = {stem(w) for w in words if len(w) > 1}
-        self.partial = partial
-        self._seen: dict[str, bool] = {}
-        if partial and len(partial) > 1:
-            self.stems.add(stem(partial))
-        alternatives = sorted({re.escape(s) for s in self.stems} | ({re.escape(partial)} if partial else set()))
-        self.finder = re.compile(r"\b(?:" + "|".join(alternatives) + r")", re.IGNORECASE) if alternatives else None
-
-    @classmethod
-    def for_query(cls, understood: Understood) -> Highlighter:
-        """A highlighter for the meaningful words of a query and their vocabulary equivalents."""
-        partial = next((c.typed for c in understood.concepts if c.partial), None)
-        return cls(understood.highlight_words() - ({partial} if partial else set()), partial)
-
-    def _hit(self, word: str) -> bool:
-        found = self._seen.get(word)
-        if found is None:  # titles and snippets repeat their words: each is folded and stemmed once
-            folded = fold(word)
-            found = self._seen[word] = stem(folded) in self.stems or bool(self.partial and folded.startswith(self.partial))
-        return found
-
-    def mark(self, text: str) -> Markup:
-        """Escape `text` and wrap the matching words in <mark>."""
-        out, last = [], 0
-        for match in WORD.finditer(text):
-            if self._hit(match.group()):
-                out += [escape(text[last:match.start()]), Markup("<mark>"), escape(match.group()), Markup("</mark>")]
-                last = match.end()
-        out.append(escape(text[last:]))
-        return Markup("").join(out)
-
-    def snippet(self, item: Item, words: int = 30) -> Markup:
-        """The summary when it matches, else a window of the body, steps or transcript."""
-        if self.finder is None or self.finder.search(item.summary):
-            return self.mark(item.summary)
-        for source in (item.body, item.transcript):
-            window = self.window(source, words)
-            if window is not None:
-                return window
-        return self.mark(item.summary)
-
-    def window(self, source: str | None, words: int = 30) -> Markup | None:
-        """About `words` words of `source` around its first match, or None when it has none."""
-        text = MARKDOWN_NOISE.sub(" ", source or "")
-        found = self.finder.search(text) if self.finder else None
-        if not found:
-            return None
-        start = max(0, text.rfind(" ", 0, max(0, found.start() - 80)))
-        end = text.find(" ", found.end() + 160)
-        window = " ".join(text[start:end if end > 0 else None].split()[:words])
-        return Markup("…") + self.mark(window) + Markup("…")
-
-    def thread_snippet(self, thread: Thread, words: int = 30) -> Markup:
-        """Post text only (never author names): the first readable post that matches, else the opening."""
-        posts: list[Post] = sorted(discussions.readable_posts(thread), key=lambda p: (not p.is_opening, p.id))
-        sources = [p.body for p in posts] + [thread.retro_what, thread.retro_so_what, thread.retro_now_what]
-        for source in sources:
-            window = self.window(source, words)
-            if window is not None:
-                return window
-        opening = next((source for source in sources if source), "")
-        first = MARKDOWN_NOISE.sub(" ", opening).split()
-        return self.mark(" ".join(first[:words])) + (Markup("…") if len(first) > words else Markup(""))
+    texts = marked_texts(shown, Highlighter.for_query(understood), current_app.config.get("SEARCH_HIT_TEXT_CACHE", 1024))
+    return [Hit(item, *texts[item.id], *votes.get(item.id, (0, 0))) for item in shown]
 
 
 def suggest(backend, text: str, understood: Understood, filters: dict[str, str]) -> str | None:  # noqa: ANN001 - a SearchBackend
