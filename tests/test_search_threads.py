@@ -158,3 +158,34 @@ def test_reindex_and_check_include_threads(app, indexed):
     assert runner.invoke(args=["search", "check", "--fix"]).exit_code == 0
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     assert titles("narwhal", employee) == ["How do refunds work?"]
+
+
+def test_a_thread_snippet_quotes_readable_posts_and_reads_a_bounded_number(app, indexed):
+    from marketplace.search import discussions as search_discussions
+    from tests.sql_counter import statements
+
+    users = indexed.users
+    space = spaces.create_space(space_data(name="Dock talk", visibility="open"), users["leader"])
+    spaces.join(space, users["employee"])
+    thread = ask(space, users["employee"], "Loading bay queues", "Trucks wait too long at the bay.")
+    hidden = discussions.reply(thread, users["leader"], "The gondola schedule is secret.")
+    discussions.hide_post(hidden, users["leader"], "Off topic")
+    removed = discussions.reply(thread, users["employee"], "Ask about the gondola timetable.")
+    discussions.delete_post(removed)
+    for number in range(search_discussions.SNIPPET_POSTS + 5):
+        discussions.reply(thread, users["leader"], f"Reply {number} about trucks.")
+    discussions.reply(thread, users["employee"], "Past the window: a hovercraft rota.")
+    discussions.reply(thread, users["employee"], "Fix: a booking slot per carrier.")
+    db.session.commit()
+    admin.rebuild()
+    quoted = run("bay", users["champion"]).threads[0].snippet
+    assert "<mark>bay</mark>" in str(quoted) and "Trucks wait" in str(quoted)
+    assert run("gondola", users["champion"]).threads == []  # hidden and removed posts are not findable either
+    late = run("hovercraft", users["champion"]).threads[0]  # found through the index, quoted from the opening
+    assert late.thread.title == "Loading bay queues" and "Trucks wait too long" in str(late.snippet)
+    sources = search_discussions.snippet_sources([thread.id])[thread.id]
+    assert len(sources) == search_discussions.SNIPPET_POSTS and sources[0] == "Trucks wait too long at the bay."
+    assert "gondola" not in " ".join(sources)
+    with statements(app) as seen:
+        run("trucks", users["champion"])
+    assert not [s for s in seen if "space_posts" in s and "row_number" not in s.lower()]  # posts only through the bounded read

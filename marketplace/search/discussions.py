@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.extensions import db
 from marketplace.spaces.models import Post, Space, Thread
 
 PREFIX = "thread:"
 BATCH = 500
+SNIPPET_POSTS = 40  # a thread's snippet comes from its opening and first replies: a search never reads a whole thread
 
 
 def key(thread_id: int) -> str:
@@ -28,6 +31,28 @@ def thread_id_of(key_text: str) -> int | None:
 def readable_posts(thread: Thread) -> list[Post]:
     """Posts whose text anyone who may read the thread sees: not removed, not hidden by a host."""
     return [p for p in thread.posts if not p.is_removed and not p.is_hidden and p.body]
+
+
+def _snippet_sources_statement():  # noqa: ANN202 - a Select
+    position = func.row_number().over(partition_by=Post.thread_id, order_by=(Post.is_opening.desc(), Post.id)).label("position")
+    readable = select(Post.thread_id, Post.body, position).where(
+        Post.thread_id.in_(bindparam("ids", expanding=True)), Post.deleted_at.is_(None), Post.hidden_reason.is_(None), Post.body != "",
+    ).subquery()
+    return (select(readable.c.thread_id, readable.c.body).where(readable.c.position <= SNIPPET_POSTS)
+            .order_by(readable.c.thread_id, readable.c.position))
+
+
+# Built once: constructing it each time cost more than running it.
+SNIPPET_SOURCES = _snippet_sources_statement()
+
+
+def snippet_sources(thread_ids: list[int]) -> dict[int, list[str]]:
+    """For each thread, the readable post texts a snippet may quote: the opening first, then replies in order."""
+    sources: dict[int, list[str]] = defaultdict(list)
+    if thread_ids:
+        for thread_id, body in db.session.execute(SNIPPET_SOURCES, {"ids": thread_ids}):
+            sources[thread_id].append(body)
+    return sources
 
 
 def document(thread: Thread) -> dict:

@@ -15,12 +15,11 @@ from sqlalchemy import select
 
 from marketplace.catalog.models import Item
 from marketplace.extensions import db
-from marketplace.search import discussions
 from marketplace.search.schema import WORD, fold, stem
 
 if TYPE_CHECKING:
     from marketplace.search.query import Understood
-    from marketplace.spaces.models import Post, Thread
+    from marketplace.spaces.models import Thread
 
 MARKDOWN_NOISE = re.compile(r"\]\([^)]*\)|[*_#>`|\[\]]+")
 # Marked (title, snippet) pairs kept per process (SEARCH_HIT_TEXT_CACHE, about 1 KB each); the lot starts over past it.
@@ -88,10 +87,9 @@ class Highlighter:
         window = " ".join(text[start:end if end > 0 else None].split()[:words])
         return Markup("…") + self.mark(window) + Markup("…")
 
-    def thread_snippet(self, thread: Thread, words: int = 30) -> Markup:
-        """Post text only (never author names): the first readable post that matches, else the opening."""
-        posts: list[Post] = sorted(discussions.readable_posts(thread), key=lambda p: (not p.is_opening, p.id))
-        sources = [p.body for p in posts] + [thread.retro_what, thread.retro_so_what, thread.retro_now_what]
+    def thread_snippet(self, thread: Thread, bodies: list[str], words: int = 30) -> Markup:
+        """Post text only (never author names): the first of `bodies` (readable posts, opening first) that matches, else the opening."""
+        sources = [*bodies, thread.retro_what, thread.retro_so_what, thread.retro_now_what]
         for source in sources:
             window = self.window(source, words)
             if window is not None:

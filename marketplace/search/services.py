@@ -216,10 +216,9 @@ def _threads(backend, understood: Understood, user: Any, limit: int) -> tuple[in
 
 def _thread_hits(keys: list, understood: Understood, user: Any) -> list[ThreadHit]:
     ids = [discussions.thread_id_of(str(k)) for k in keys]
-    query = select(Thread).where(Thread.id.in_([i for i in ids if i])).options(
-        selectinload(Thread.space), selectinload(Thread.author), selectinload(Thread.posts)
-    )
+    query = select(Thread).where(Thread.id.in_([i for i in ids if i])).options(selectinload(Thread.space), selectinload(Thread.author))
     rows = {thread.id: thread for thread in db.session.scalars(query)}
+    bodies = discussions.snippet_sources(list(rows))
     marker = Highlighter.for_query(understood)
     hits = []
     for thread_id in ids:
@@ -230,7 +229,7 @@ def _thread_hits(keys: list, understood: Understood, user: Any) -> list[ThreadHi
         space = thread.space
         # Chatham House: nothing that leaves the space names anyone, so results never carry an author.
         author = None if space.chatham_house or thread.author is None else thread.author.name
-        hits.append(ThreadHit(thread, marker.mark(thread.title), marker.thread_snippet(thread), author))
+        hits.append(ThreadHit(thread, marker.mark(thread.title), marker.thread_snippet(thread, bodies.get(thread.id, [])), author))
     return hits
 
 
