@@ -166,3 +166,22 @@ def test_weekly_counts_and_trend(indexed):
     db.session.commit()
     (entry,) = demand.report()
     assert entry.weekly[:3] == [3, 1, 2] and entry.trend == 2
+
+
+def test_the_beacon_logs_what_the_page_showed_without_loading_hits_again(app, indexed):
+    from marketplace.search import services
+    from tests.sql_counter import statements
+
+    user, labels = indexed.users["employee"], services.facet_labels()
+    asked = [("expense claim", {}), ("expense claim", {"moment": "solve"}), ("expnese cliam", {}),  # typos: corrected
+             ("zzqx unicorn", {}), ("the and of", {}), ("how do i", {"type": "checklist"}), ("refunds", {})]
+    for text, filters in asked:
+        request = services.SearchRequest(text=text, filters=filters)
+        page = services.search(request, user, labels)
+        assert services.settled_total(request, user, labels) == page.total, (text, filters)
+        if text == "expnese cliam":
+            assert page.corrected and page.total > 0  # the full search's correction decides this one
+    services.search(services.SearchRequest(text="expense claim"), user, labels)
+    with statements(app) as seen:
+        assert services.settled_total(services.SearchRequest(text="expense claim"), user, labels) > 0
+    assert not [s for s in seen if "items" in s.lower() or "space_" in s.lower()], seen

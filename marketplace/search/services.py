@@ -170,9 +170,7 @@ def search(
     backend = backend_for(current_app)
     understood = read_query(request.text)
     results.ignored = understood.ignored
-    limit = max(1, min(request.limit, MAX_LIMIT))
-    asked = BackendQuery(understood.concepts, filters=dict(request.filters), limit=limit,
-                         facets={facet: list(labels[facet]) for facet in FACETS})
+    asked = _asked(request, understood, labels)
     try:
         found = backend.search(asked)
         if not (understood.concepts or request.filters):
@@ -193,6 +191,31 @@ def search(
         fixed.request, fixed.corrected, fixed.suggestion = request, results.suggestion, None
         return fixed
     return results
+
+
+def settled_total(request: SearchRequest, user: Any, labels: dict[str, dict[str, str]]) -> int | None:
+    """How many items the results page for `request` showed (what the demand log keeps); None during an outage.
+
+    Asks the backend exactly what the page asked, so the answer is usually remembered
+    (ResultCache) and no hit is loaded or marked again. Only a page that found nothing may
+    have answered a corrected spelling instead, which the full search decides.
+    """
+    understood = read_query(request.text)
+    if understood.concepts or request.filters:
+        try:
+            total = backend_for(current_app).search(_asked(request, understood, labels)).total
+        except BackendUnavailable:
+            return None
+        if total:
+            return total
+    results = search(request, user, labels)
+    return None if results.unavailable else results.total
+
+
+def _asked(request: SearchRequest, understood: Understood, labels: dict[str, dict[str, str]]) -> BackendQuery:
+    limit = max(1, min(request.limit, MAX_LIMIT))
+    return BackendQuery(understood.concepts, filters=dict(request.filters), limit=limit,
+                        facets={facet: list(labels[facet]) for facet in FACETS})
 
 
 def search_keys(text: str, filters: dict[str, str], limit: int) -> tuple[list[int], int]:

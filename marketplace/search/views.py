@@ -67,8 +67,8 @@ def log_demand() -> Response:
         return Response(status=204)  # nothing worth logging; the searcher sees no difference
     labels = services.facet_labels()
     query, _ = parse_request(request.form, labels)
-    results = services.search(query, current_user, labels)
-    demand.record_settled(query.text, query.filters, results.total, not results.unavailable, token=request.form.get("sid"),
+    total = services.settled_total(query, current_user, labels)
+    demand.record_settled(query.text, query.filters, total or 0, total is not None, token=request.form.get("sid"),
                           department_id=current_user.department_id)
     return Response(status=204)
 
