@@ -31,8 +31,10 @@ def test_every_word_in_the_title_ranks_above_words_found_only_in_the_body(app, i
     db.session.commit()
     user = indexed.users["employee"]
     assert _slugs("forklift battery swap", user) == ["title-match", "summary-match", "body-heavy"]
-    # The word still being typed matches titles and summaries by prefix, bodies only once whole.
-    assert _slugs("forklift battery sw", user) == ["title-match", "summary-match"]
+    # The word still being typed matches titles and summaries by prefix, bodies only once whole:
+    # the body match holds two of the three words, so it follows the items holding all three.
+    assert _slugs("forklift battery sw", user) == ["title-match", "summary-match", "body-heavy"]
+    assert services.search(services.SearchRequest(text="forklift battery sw"), user).mode == "all"
 
 
 def test_a_broad_tier_is_scored_and_still_comes_before_the_next_tier(app, indexed, monkeypatch):  # noqa: F811
@@ -63,3 +65,19 @@ def test_docnum_set_clause_limits_a_search_to_its_documents_across_segments(app,
     query = wq.And([whoosh_backend.DocnumSet(searcher, bits), wq.Term("title", "crate")])
     assert sorted(hit.docnum for hit in searcher.search(query, limit=None)) == chosen
     assert list(searcher.search(wq.And([whoosh_backend.DocnumSet(searcher, 0), wq.Term("title", "crate")]), limit=None)) == []
+
+
+def test_a_question_few_items_hold_whole_goes_on_with_those_holding_most_of_it(app, indexed):  # noqa: F811
+    factories.item("all-words-in-passing", "solve", title="Coaching pickers", summary="Tips for team leads.",
+                   body="On their first day in the warehouse, pair them with a buddy.")
+    factories.item("first-shift", "new", title="First shift in the warehouse", summary="Where to go and what to bring.")
+    factories.item("one-word-only", "new", title="Warehouse layout", summary="Aisles and zones.")
+    db.session.commit()
+    user = indexed.users["employee"]
+    results = services.search(services.SearchRequest(text="my first day at the warehouse "), user)
+    found = [hit.item.slug for hit in results.hits]
+    assert found[0] == "all-words-in-passing" and results.mode == "all"  # the item holding every word comes first
+    assert "first-shift" in found  # then those holding two of the three words
+    assert "one-word-only" not in found and results.total == len(found)  # one word of three is not "most"
+    # Two words are not widened: "most" would be either word alone.
+    assert _slugs("warehouse day", user) == ["all-words-in-passing"]

@@ -46,6 +46,11 @@ HEADLINE = frozenset(TIERS[1])
 LEAD_AT_MOST = 150
 # Answers remembered per process, each under the index generation it came from (backend.ResultCache).
 RESULT_CACHE = 512
+# A question of three or more concepts that fewer items hold whole than fill the page goes on,
+# below them, with the items holding most of its concepts: the one item that happens to hold every
+# word of "my first day at the warehouse" is rarely the only one the person needs. (Two concepts are
+# not widened: "most" would mean either word alone, and "drill 17" would list every drill.)
+WIDEN_AT = 3
 
 
 class LazyOr(wq.Or):
@@ -221,6 +226,9 @@ class WhooshBackend:
             matched = self._narrow(searcher, scope, query.concepts)
             if matched:
                 docnums = self._tiers(searcher, query.concepts, matched, limit)
+                if query.most_words and len(query.concepts) >= WIDEN_AT and len(docnums) < limit:
+                    more, extra = self._most_words(searcher, query.concepts, scope & ~matched, limit - len(docnums))
+                    matched, docnums = matched | more, docnums + extra
             elif query.most_words and len(query.concepts) > 1:
                 matched, docnums = self._most_words(searcher, query.concepts, scope, limit)
                 result.mode = "most" if matched else "all"
