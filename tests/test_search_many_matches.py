@@ -34,7 +34,7 @@ def test_every_word_in_the_title_ranks_above_words_found_only_in_the_body(app, i
     # The word still being typed matches titles and summaries by prefix, bodies only once whole:
     # the body match holds two of the three words, so it follows the items holding all three.
     assert _slugs("forklift battery sw", user) == ["title-match", "summary-match", "body-heavy"]
-    assert services.search(services.SearchRequest(text="forklift battery sw"), user).mode == "all"
+    assert services.search(services.SearchRequest(text="forklift battery sw"), user).mode == "widened"
 
 
 def test_a_broad_tier_is_scored_and_still_comes_before_the_next_tier(app, indexed, monkeypatch):  # noqa: F811
@@ -67,7 +67,7 @@ def test_docnum_set_clause_limits_a_search_to_its_documents_across_segments(app,
     assert list(searcher.search(wq.And([whoosh_backend.DocnumSet(searcher, 0), wq.Term("title", "crate")]), limit=None)) == []
 
 
-def test_a_question_few_items_hold_whole_goes_on_with_those_holding_most_of_it(app, indexed):  # noqa: F811
+def test_a_question_few_items_hold_whole_goes_on_with_those_holding_most_of_it(app, indexed, as_role):  # noqa: F811
     factories.item("all-words-in-passing", "solve", title="Coaching pickers", summary="Tips for team leads.",
                    body="On their first day in the warehouse, pair them with a buddy.")
     factories.item("first-shift", "new", title="First shift in the warehouse", summary="Where to go and what to bring.")
@@ -76,8 +76,10 @@ def test_a_question_few_items_hold_whole_goes_on_with_those_holding_most_of_it(a
     user = indexed.users["employee"]
     results = services.search(services.SearchRequest(text="my first day at the warehouse "), user)
     found = [hit.item.slug for hit in results.hits]
-    assert found[0] == "all-words-in-passing" and results.mode == "all"  # the item holding every word comes first
+    assert found[0] == "all-words-in-passing" and results.mode == "widened"  # the item holding every word comes first
     assert "first-shift" in found  # then those holding two of the three words
     assert "one-word-only" not in found and results.total == len(found)  # one word of three is not "most"
+    page = as_role("employee").get("/search?q=my+first+day+at+the+warehouse").get_data(as_text=True)
+    assert "Items holding every word you typed come first; after them, those holding most of them." in page
     # Two words are not widened: "most" would be either word alone.
     assert _slugs("warehouse day", user) == ["all-words-in-passing"]

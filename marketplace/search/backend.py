@@ -22,7 +22,8 @@ Contract, by method:
 - search(query): `BackendQuery` -> `BackendResult`: matching keys in rank order (at most
   query.limit), the exact total, counts per requested facet value, and the mode ("all"
   when every concept matched, "most" when no document held every concept and those
-  holding the most concepts were returned).
+  holding the most concepts were returned, "widened" when a query of three or more
+  concepts that few documents held whole went on with those holding the most).
 - count(concepts, filters): how many items hold every concept (did-you-mean checks that
   a correction finds something).
 - known(word, partial) / nearest(word): spelling support from catalog text only.
@@ -63,7 +64,7 @@ class BackendResult:
     keys: list[Key] = field(default_factory=list)
     total: int = 0
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    mode: str = "all"  # "all" or "most"
+    mode: str = "all"  # "all", "most" or "widened"
 
     def copy(self) -> BackendResult:
         """An independent copy (keys are ints and strings, so one level down is deep enough)."""

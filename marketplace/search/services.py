@@ -108,7 +108,7 @@ class SearchResults:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     unavailable: bool = False
-    mode: str = "all"  # "most": no item held every word, those holding the most are shown
+    mode: str = "all"  # "most": no item held every word, those holding the most are shown; "widened": those follow the ones that did
     corrected: str | None = None  # nothing matched what was typed; these are the results for this spelling
     ignored: list[str] = field(default_factory=list)  # function words set aside ("how", "do", "i")
 
