@@ -32,6 +32,7 @@ from marketplace.search.backend import (
     Source,
     parse_key,
 )
+from marketplace.search.bitsets import bit_counter, exactly, highest
 from marketplace.search.index import SearchIndex
 from marketplace.search.query import Concept
 from marketplace.search.schema import EDGE_MAX, PREFIX_FIELDS, TEXT_FIELDS, stem
@@ -110,16 +111,6 @@ class Allowed(DocIdSet):
 
     def __iter__(self):
         return iter(sorted(highest(self.bits, self.bits.bit_count())))
-
-
-def highest(bits: int, limit: int) -> list[int]:
-    """The highest docnums set in `bits`: mostly the newest documents."""
-    docnums = []
-    while bits and len(docnums) < limit:
-        top = bits.bit_length() - 1
-        docnums.append(top)
-        bits ^= 1 << top
-    return docnums
 
 
 def _fields(concept: Concept, word: str, fields) -> list[tuple[str, str]]:  # noqa: ANN001 - a tuple or None
@@ -354,17 +345,17 @@ class WhooshBackend:
         """
         anywhere = [self.concept_bits(searcher, c) & scope for c in concepts]
         headline = [self.concept_bits(searcher, c, HEADLINE) & scope for c in concepts]
-        counts, headline_counts = _bit_counter(anywhere), _bit_counter(headline)
-        top = next((level for level in range(len(concepts), 0, -1) if _exactly(counts, level, scope)), 0)
+        counts, headline_counts = bit_counter(anywhere), bit_counter(headline)
+        top = next((level for level in range(len(concepts), 0, -1) if exactly(counts, level, scope)), 0)
         need = max(1, min(ceil(len(concepts) / 2), top))  # half the concepts, or fewer if nothing holds half
         matched = 0
         for level in range(need, len(concepts) + 1):
-            matched |= _exactly(counts, level, scope)
+            matched |= exactly(counts, level, scope)
         chosen: list[int] = []
         for level in range(len(concepts), need - 1, -1):
-            at_level = _exactly(counts, level, scope)
+            at_level = exactly(counts, level, scope)
             for in_headline in range(level, -1, -1):
-                group = at_level & _exactly(headline_counts, in_headline, scope)
+                group = at_level & exactly(headline_counts, in_headline, scope)
                 if group:
                     chosen += self._rank(searcher, concepts, group, limit - len(chosen), require_all=False)
                 if len(chosen) >= limit:
@@ -378,28 +369,3 @@ def _bm25(searcher: Searcher, fieldname: str, term: str):  # noqa: ANN202 - (wei
     idf, average = searcher.idf(fieldname, term), searcher.avg_field_length(fieldname) or 1
     b = weighting._field_B.get(fieldname, weighting.B)
     return lambda weight, length: bm25(idf, weight, byte_to_length(length), average, b, weighting.K1)
-
-
-def _bit_counter(sets: list[int]) -> list[int]:
-    """Bit-sliced counters: plane n holds bit n of how many of `sets` hold each document."""
-    planes: list[int] = []
-    for bits in sets:
-        carry = bits
-        for n, plane in enumerate(planes):
-            planes[n], carry = plane ^ carry, plane & carry
-            if not carry:
-                break
-        if carry:
-            planes.append(carry)
-    return planes
-
-
-def _exactly(planes: list[int], count: int, universe: int) -> int:
-    """Documents of `universe` counted exactly `count` times."""
-    if count >= 1 << len(planes):
-        return 0
-    found = universe
-    for n, plane in enumerate(planes):
-        found &= plane if count >> n & 1 else ~plane
-    return found
-
