@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from marketplace import changes
@@ -50,18 +52,33 @@ def _sources(ids: list[int], procs: int) -> list[Source]:
     procs = max(1, min(procs, len(ids) // 100 or 1))
     size = -(-len(ids) // procs) if ids else 0
     chunks = [ids[n * size:(n + 1) * size] for n in range(procs)]
-    return [_source(chunk, last=n == procs - 1) for n, chunk in enumerate(chunks)]
+    url = db.engine.url.render_as_string(hide_password=False)
+    return [RowSource(url, chunk, last=n == procs - 1) for n, chunk in enumerate(chunks)]
 
 
-def _source(ids: list[int], last: bool) -> Source:
-    def batches() -> Iterator[Batch]:
-        # Each source runs in a forked build process, which opens its own connections, never the parent's.
-        db.engine.dispose(close=False)
-        with Session(db.engine) as session:
-            yield from documents.item_batches(session, ids)
-            if last:
-                yield from discussions.all_batches(session)
-    return batches
+@dataclass(frozen=True)
+class RowSource:
+    """The documents of these items (and, for the last part, of every thread), read over an engine of its own.
+
+    Its build process comes from a fork server (see bulk.py): one forked from a process whose
+    other threads were inside SQLite at that instant inherits SQLite's locks held and hangs on
+    its first read. So a source that reads the database is a picklable description, not a closure.
+    """
+
+    url: str
+    ids: list[int]
+    last: bool
+    fresh = True  # bulk.py: build it in a process forked by the fork server
+
+    def __call__(self) -> Iterator[Batch]:
+        engine = create_engine(self.url)
+        try:
+            with Session(engine) as session:
+                yield from documents.item_batches(session, self.ids)
+                if self.last:
+                    yield from discussions.all_batches(session)
+        finally:
+            engine.dispose()
 
 
 def check() -> Drift | None:
