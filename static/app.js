@@ -79,8 +79,8 @@
   function replayEarlyChanges() {
     document.querySelectorAll("input, select, textarea").forEach(function (control) {
       if (!isDirty(control)) { return; }
-      var typed = control.tagName === "TEXTAREA" || !/^(checkbox|radio|select-one|select-multiple)$/.test(control.type);
-      if (typed) { replayTyping(control); } else { control.dispatchEvent(new Event("change", { bubbles: true })); }
+      var chosen = /^(checkbox|radio|select-one|select-multiple)$/.test(control.type);  // a textarea's type is "textarea"
+      if (chosen) { control.dispatchEvent(new Event("change", { bubbles: true })); } else { replayTyping(control); }
     });
   }
 

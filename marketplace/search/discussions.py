@@ -30,14 +30,13 @@ def thread_id_of(key_text: str) -> int | None:
 
 def readable_posts(thread: Thread) -> list[Post]:
     """Posts whose text anyone who may read the thread sees: not removed, not hidden by a host."""
-    return [p for p in thread.posts if not p.is_removed and not p.is_hidden and p.body]
+    return [p for p in thread.posts if p.is_readable]
 
 
 def _snippet_sources_statement():  # noqa: ANN202 - a Select
     position = func.row_number().over(partition_by=Post.thread_id, order_by=(Post.is_opening.desc(), Post.id)).label("position")
     readable = select(Post.thread_id, Post.body, position).where(
-        Post.thread_id.in_(bindparam("ids", expanding=True)), Post.deleted_at.is_(None), Post.hidden_reason.is_(None), Post.body != "",
-    ).subquery()
+        Post.thread_id.in_(bindparam("ids", expanding=True)), Post.is_readable).subquery()
     return (select(readable.c.thread_id, readable.c.body).where(readable.c.position <= SNIPPET_POSTS)
             .order_by(readable.c.thread_id, readable.c.position))
 

@@ -102,8 +102,9 @@ class Highlighter:
 def marked_texts(items: list[Item], marker: Highlighter, remember: int) -> dict[int, tuple[Markup, Markup]]:
     """Each item's marked title and snippet, by id: remembered (up to `remember`), or computed reading bodies only where needed."""
     texts, missing = {}, []
+    keys = {item.id: (item.id, item.version, item.updated_at, marker.key) for item in items}
     for item in items:
-        found = _remembered.get((item.id, item.version, item.updated_at, marker.key)) if remember > 0 else None
+        found = _remembered.get(keys[item.id]) if remember > 0 else None
         if found is None:
             missing.append(item)
         else:
@@ -117,5 +118,5 @@ def marked_texts(items: list[Item], marker: Highlighter, remember: int) -> dict[
         source = sources.get(item.id)
         texts[item.id] = (marker.mark(item.title), marker.snippet(item.summary, source and source.body, source and source.transcript))
         if remember > 0:
-            _remembered[(item.id, item.version, item.updated_at, marker.key)] = texts[item.id]
+            _remembered[keys[item.id]] = texts[item.id]
     return texts

@@ -220,7 +220,8 @@ class WhooshBackend:
                 if query.most_words and len(query.concepts) >= WIDEN_AT and len(docnums) < limit:
                     more, extra = self._most_words(searcher, query.concepts, scope & ~matched, limit - len(docnums))
                     matched, docnums = matched | more, docnums + extra
-                    result.mode = "widened" if more else "all"
+                    if more:
+                        result.mode = "widened"
             elif query.most_words and len(query.concepts) > 1:
                 matched, docnums = self._most_words(searcher, query.concepts, scope, limit)
                 result.mode = "most" if matched else "all"

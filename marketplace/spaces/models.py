@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Department, User
@@ -165,6 +166,16 @@ class Post(db.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_reason is not None
+
+    @hybrid_property
+    def is_readable(self) -> bool:
+        """Text anyone who may read the thread sees: not removed, not hidden by a host, not empty."""
+        return not self.is_removed and not self.is_hidden and bool(self.body)
+
+    @is_readable.inplace.expression
+    @classmethod
+    def _is_readable_expression(cls):  # noqa: ANN206 - a SQL condition
+        return and_(cls.deleted_at.is_(None), cls.hidden_reason.is_(None), cls.body != "")
 
 
 class PostVote(db.Model):
